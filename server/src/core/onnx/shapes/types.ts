@@ -1,0 +1,41 @@
+// The result of shape inference: what every tensor of a graph is, in plain data.
+import type { Dim } from '../model';
+
+export interface TensorInfo {
+  name: string;
+  /** DataType number, or null when unknown. */
+  elemType: number | null;
+  /** null when the rank is unknown. */
+  shape: Dim[] | null;
+  /** Byte size, or null when any dimension or the element size is unknown. */
+  bytes: number | null;
+  /** Where it comes from. */
+  origin: 'input' | 'initializer' | 'node';
+  /** Index into graph.nodes of the producing node, for origin 'node'. */
+  producer?: number;
+  /** Constant value when it could be computed (small int tensors: shapes, axes...). */
+  value?: number[];
+  /** Why the size is unknown, when it is (e.g. "data-dependent: NonZero output"). */
+  unknownReason?: string;
+}
+
+export interface ShapeDiagnostic {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** Tensor or node the message is about. */
+  tensor?: string;
+  node?: string;
+}
+
+export interface ShapeOptions {
+  /** Pinned graph input shapes (`--input NAME=1x3x224x224`); [] is a scalar. */
+  inputs?: Record<string, number[]>;
+  /** Bindings of symbolic dimensions (`--dim batch=1`). */
+  dims?: Record<string, number>;
+}
+
+export interface ShapeResult {
+  /** Every tensor of the main graph, by name, in a deterministic order (inputs, initializers, node outputs). */
+  tensors: Map<string, TensorInfo>;
+  diagnostics: ShapeDiagnostic[];
+}
