@@ -1,0 +1,85 @@
+// The binary loader against python onnx on the backend test data, and our writer's round trip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { loadModel } from '../../server/src/core/onnx/load';
+import { writeModel } from '../../server/src/core/onnx/write';
+import type { Model } from '../../server/src/core/onnx/model';
+import { PYTHON, backendModels, requirePythonOnnx } from '../helpers/testData';
+
+function load(path: string): Model {
+  const r = loadModel(readFileSync(path));
+  assert.ok(r.model, `${path}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r.model;
+}
+
+function summary(m: Model) {
+  return {
+    ir: m.irVersion,
+    opsets: m.opsetImports.map((o) => `${o.domain}:${o.version}`),
+    nodes: m.graph.nodes.map((n) => `${n.domain}.${n.opType}(${n.inputs.join(',')})->(${n.outputs.join(',')})[${n.attributes.map((a) => `${a.name}:${a.type}`).join(',')}]`),
+    inputs: m.graph.inputs.map((v) => v.name),
+    outputs: m.graph.outputs.map((v) => v.name),
+    inits: m.graph.initializers.map((t) => `${t.name}:${t.dataType}:${t.dims.join('x')}`),
+    functions: m.functions.map((f) => `${f.domain}.${f.name}:${f.nodes.length}`),
+  };
+}
+
+test('every backend test model loads and matches python onnx node for node', () => {
+  requirePythonOnnx();
+  const paths = backendModels();
+  assert.ok(paths.length > 900, `expected ~1000 backend test models, found ${paths.length}`);
+  const script = `
+import sys, json, onnx
+for p in sys.stdin.read().split():
+    m = onnx.load(p)
+    print(json.dumps({
+      "ir": m.ir_version,
+      "opsets": [f"{o.domain}:{o.version}" for o in m.opset_import],
+      "nodes": [f"{n.domain}.{n.op_type}({','.join(n.input)})->({','.join(n.output)})[{','.join(f'{a.name}:{a.type}' for a in n.attribute)}]" for n in m.graph.node],
+      "inputs": [v.name for v in m.graph.input],
+      "outputs": [v.name for v in m.graph.output],
+      "inits": [f"{t.name}:{t.data_type}:{'x'.join(str(d) for d in t.dims)}" for t in m.graph.initializer],
+      "functions": [f"{f.domain}.{f.name}:{len(f.node)}" for f in m.functions],
+    }))
+`;
+  const out = execFileSync(PYTHON, ['-c', script], { input: paths.join('\n'), maxBuffer: 1 << 28 }).toString().trim().split('\n');
+  assert.equal(out.length, paths.length);
+  let compared = 0;
+  for (let i = 0; i < paths.length; i++) {
+    assert.deepEqual(summary(load(paths[i])), JSON.parse(out[i]), paths[i]);
+    compared++;
+  }
+  assert.equal(compared, paths.length);
+});
+
+test('writer round trip: load → write → load gives the same model', () => {
+  for (const p of backendModels()) {
+    const a = load(p);
+    const b = loadModel(writeModel(a)).model!;
+    assert.deepEqual(summary(b), summary(a), p);
+    assert.deepEqual(b.graph.initializers.map((t) => t.raw?.length ?? 0), a.graph.initializers.map((t) => t.raw?.length ?? 0), p);
+  }
+});
+
+test('bad bytes are a diagnostic, not an exception', () => {
+  assert.match(loadModel(new Uint8Array()).diagnostics[0].message, /empty/);
+  const r = loadModel(new Uint8Array([0x3a, 0xff, 0xff, 0x01, 0x00]));
+  assert.equal(r.model, undefined);
+  assert.match(r.diagnostics[0].message, /not a valid ONNX model/);
+  const text = loadModel(new TextEncoder().encode('<ir_version: 8>\nagraph (float[1] x) => (float[1] y) { y = Relu(x) }'));
+  assert.equal(text.model, undefined);
+});
+
+test('int64 extremes survive the round trip', () => {
+  const m: Model = {
+    irVersion: 8, opsetImports: [{ domain: '', version: 17 }], producerName: '', producerVersion: '', domain: '', modelVersion: 0, docString: '', functions: [], metadata: [],
+    graph: {
+      name: 'g', inputs: [], outputs: [], initializers: [], sparseInitializers: [], valueInfo: [],
+      nodes: [{ name: 's', opType: 'Slice', domain: '', inputs: ['x'], outputs: ['y'], attributes: [{ name: 'ends', type: 7, ints: [2 ** 63, -(2 ** 63), -1, 0, 2 ** 53] }] }],
+    },
+  };
+  const back = loadModel(writeModel(m)).model!;
+  assert.deepEqual(back.graph.nodes[0].attributes[0].ints, [2 ** 63, -(2 ** 63), -1, 0, 2 ** 53]);
+});
