@@ -1,10 +1,11 @@
 // Decodes a binary ONNX model (ModelProto) into the plain `Model` of model.ts, by field number.
 //
-// We read the wire format with protobufjs's Reader and the field numbers of the current onnx.proto,
-// rather than onnx-proto's generated classes: those stop at ONNX 1.10 and silently drop newer fields
-// (function value_info and attribute defaults, overloads), and they would build a second object tree
-// that we would then copy. Weight payloads (`raw_data`) stay views into the file's bytes.
-import { Reader } from 'protobufjs/minimal';
+// We read the wire format ourselves (wireReader.ts) with the field numbers of the current onnx.proto,
+// rather than through onnx-proto's generated classes: those stop at ONNX 1.10 and silently drop newer
+// fields (function value_info and attribute defaults, overloads), they build a second object tree that
+// we would then copy, and they need the whole file in memory. Here weight payloads are views into the
+// bytes (in memory) or stay on disk (file mode). protobufjs's Writer serves the test writer (write.ts).
+import { WireReader, type ReadAt } from './wireReader';
 import type {
   Attribute, ExternalDataRef, FunctionDef, Graph, Model, Node, OpsetImport, SparseTensor, Tensor, ValueInfo, ValueType, Dim,
 } from './model';
@@ -19,54 +20,24 @@ export interface LoadResult {
   diagnostics: LoadDiagnostic[];
 }
 
+type Reader = WireReader;
 const WIRE_LEN = 2;
+/** In file mode, tensor payloads from this size on stay on disk (`payloadRef`). */
+const LARGE_PAYLOAD_BYTES = 4096;
 
-/** Reads a varint as a signed 64-bit integer into a JS number (exact up to 2^53). */
-function int64(r: Reader): number {
-  const buf = r.buf;
-  let lo = 0;
-  let hi = 0;
-  let shift = 0;
-  let b: number;
-  let i = r.pos;
-  // low 28 bits
-  do {
-    if (i >= r.len) throw new RangeError('truncated varint');
-    b = buf[i++];
-    if (shift < 28) lo |= (b & 0x7f) << shift;
-    else if (shift === 28) {
-      lo |= (b & 0x0f) << 28;
-      hi |= (b & 0x7f) >> 4;
-    } else hi |= (b & 0x7f) << (shift - 32);
-    shift += 7;
-  } while (b & 0x80 && shift < 70);
-  r.pos = i;
-  lo >>>= 0;
-  if (hi & 0x80000000) {
-    // two's complement negative
-    const nlo = (~lo + 1) >>> 0;
-    const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
-    return -(nhi * 4294967296 + nlo);
-  }
-  return (hi >>> 0) * 4294967296 + lo;
-}
-
-function uint64(r: Reader): number {
-  const v = int64(r);
-  return v < 0 ? v + 18446744073709551616 : v;
-}
+const int64 = (r: Reader) => r.int64();
+const uint64 = (r: Reader) => r.uint64();
+const readFloat = (r: Reader) => r.float();
+const readDouble = (r: Reader) => r.double();
+const readInt32 = (r: Reader) => r.int32();
 
 /** Reads a repeated scalar field that may be packed (length-delimited) or not. */
 function repeated(r: Reader, wire: number, out: number[], one: (r: Reader) => number): void {
   if (wire === WIRE_LEN) {
-    const end = r.uint32() + r.pos;
+    const end = r.sub();
     while (r.pos < end) out.push(one(r));
   } else out.push(one(r));
 }
-
-const readFloat = (r: Reader) => r.float();
-const readDouble = (r: Reader) => r.double();
-const readInt32 = (r: Reader) => r.int32();
 
 /** Iterates the fields of a length-delimited message. */
 function fields(r: Reader, end: number, onField: (field: number, wire: number) => boolean): void {
@@ -74,12 +45,14 @@ function fields(r: Reader, end: number, onField: (field: number, wire: number) =
     const tag = r.uint32();
     const field = tag >>> 3;
     const wire = tag & 7;
-    if (!onField(field, wire)) r.skipType(wire);
+    // ONNX uses no groups (3, 4) and wire types 6, 7 do not exist: such a tag means the bytes are not a model.
+    if (wire > 5 || wire === 3 || wire === 4 || field === 0) throw new RangeError(`invalid field tag ${tag} at byte ${r.pos}`);
+    if (!onField(field, wire)) r.skip(wire);
   }
 }
 
 function sub(r: Reader): number {
-  return r.uint32() + r.pos;
+  return r.sub();
 }
 
 function stringEntry(r: Reader, end: number): { key: string; value: string } {
@@ -106,6 +79,15 @@ function opsetImport(r: Reader, end: number): OpsetImport {
   return { domain, version };
 }
 
+/** File mode: leaves a large packed payload on disk and records where it is. */
+function ref(t: Tensor, r: Reader, field: number, wire: number): boolean {
+  if (wire !== WIRE_LEN || !r.windowed) return false;
+  const at = r.largePayload(LARGE_PAYLOAD_BYTES);
+  if (!at) return false;
+  t.payloadRef = { ...at, field };
+  return true;
+}
+
 function tensor(r: Reader, end: number): Tensor {
   const t: Tensor = { name: '', dataType: 0, dims: [] };
   let external: { key: string; value: string }[] | undefined;
@@ -114,14 +96,14 @@ function tensor(r: Reader, end: number): Tensor {
     switch (f) {
       case 1: repeated(r, w, t.dims, int64); break;
       case 2: t.dataType = r.int32(); break;
-      case 4: repeated(r, w, (t.floatData ??= []), readFloat); break;
-      case 5: repeated(r, w, (t.int32Data ??= []), readInt32); break;
+      case 4: if (!ref(t, r, f, w)) repeated(r, w, (t.floatData ??= []), readFloat); break;
+      case 5: if (!ref(t, r, f, w)) repeated(r, w, (t.int32Data ??= []), readInt32); break;
       case 6: (t.stringData ??= []).push(r.bytes()); break;
-      case 7: repeated(r, w, (t.int64Data ??= []), int64); break;
+      case 7: if (!ref(t, r, f, w)) repeated(r, w, (t.int64Data ??= []), int64); break;
       case 8: t.name = r.string(); break;
-      case 9: t.raw = r.bytes(); break;
-      case 10: repeated(r, w, (t.doubleData ??= []), readDouble); break;
-      case 11: repeated(r, w, (t.uint64Data ??= []), uint64); break;
+      case 9: if (!ref(t, r, f, w)) t.raw = r.bytes(); break;
+      case 10: if (!ref(t, r, f, w)) repeated(r, w, (t.doubleData ??= []), readDouble); break;
+      case 11: if (!ref(t, r, f, w)) repeated(r, w, (t.uint64Data ??= []), uint64); break;
       case 12: t.docString = r.string(); break;
       case 13: (external ??= []).push(stringEntry(r, sub(r))); break;
       case 14: dataLocation = r.int32(); break;
@@ -348,7 +330,7 @@ function modelProto(r: Reader): Model {
     docString: '', graph: emptyGraph(), functions: [], metadata: [],
   };
   let sawGraph = false;
-  fields(r, r.len, (f) => {
+  fields(r, r.total, (f) => {
     switch (f) {
       case 1: m.irVersion = int64(r); break;
       case 2: m.producerName = r.string(); break;
@@ -383,16 +365,12 @@ export function externalDataTensors(model: Model): Tensor[] {
   return out;
 }
 
-/**
- * Decodes ONNX protobuf bytes. Bad input is a diagnostic, never an exception. The returned model keeps
- * views into `bytes` (raw tensor data), so the caller must not reuse the buffer.
- */
-export function loadModel(bytes: Uint8Array): LoadResult {
+function decode(r: WireReader): LoadResult {
   const diagnostics: LoadDiagnostic[] = [];
-  if (bytes.length === 0) return { diagnostics: [{ severity: 'error', message: 'the file is empty: expected an ONNX model (protobuf ModelProto)' }] };
+  if (r.total === 0) return { diagnostics: [{ severity: 'error', message: 'the file is empty: expected an ONNX model (protobuf ModelProto)' }] };
   let model: Model;
   try {
-    model = modelProto(Reader.create(bytes));
+    model = modelProto(r);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     return { diagnostics: [{ severity: 'error', message: `not a valid ONNX model (protobuf decoding failed: ${why})` }] };
@@ -409,3 +387,18 @@ export function loadModel(bytes: Uint8Array): LoadResult {
   return { model, diagnostics };
 }
 
+/**
+ * Decodes ONNX protobuf bytes. Bad input is a diagnostic, never an exception. The returned model keeps
+ * views into `bytes` (raw tensor data), so the caller must not reuse the buffer.
+ */
+export function loadModel(bytes: Uint8Array): LoadResult {
+  return decode(new WireReader(bytes));
+}
+
+/**
+ * Decodes a model through positioned reads (a file), reading it in windows: tensor payloads of 4 KiB or
+ * more are not read but located (`Tensor.payloadRef`), so a large model costs little memory.
+ */
+export function loadModelFrom(readAt: ReadAt, size: number): LoadResult {
+  return decode(new WireReader({ readAt, size }));
+}

@@ -47,6 +47,11 @@ export interface Tensor {
   uint64Data?: number[];
   stringData?: Uint8Array[];
   externalData?: ExternalDataRef;
+  /**
+   * Where a large payload sits in the model file when the model was loaded from a file without reading
+   * its weights (`field`: 9 raw_data, 4 float_data, 7 int64_data...). Set instead of `raw`/typed data.
+   */
+  payloadRef?: { offset: number; length: number; field: number };
   docString?: string;
 }
 

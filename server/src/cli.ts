@@ -1,0 +1,235 @@
+// memplan: the command line over the planner's core (inspect, print, plan, pack).
+import { readFileSync } from 'node:fs';
+import { readModelFile } from './modelFiles';
+import { inferShapes } from './core/onnx/shapes/infer';
+import { printModel } from './core/onnx/textPrinter';
+import { numpyName } from './core/onnx/dtypes';
+import { formatBytes, formatShape, formatTable } from './core/format';
+import type { Model } from './core/onnx/model';
+import type { ShapeResult } from './core/onnx/shapes/types';
+import { runPack } from './packCommand';
+import { runPlan } from './planCommand';
+
+export const EXIT_OK = 0;
+export const EXIT_INPUT_ERROR = 1;
+export const EXIT_OVERFLOW = 2;
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const HELP = `memplan — partition ONNX models across devices and plan each device's memory
+
+Usage:
+  memplan plan FILE.devices [--json] [--strategy reuse|fastest|packed|optimal] [--time-limit SECONDS]
+  memplan inspect MODEL [--input NAME=1x3x224x224]... [--dim NAME=8]... [--json] [--all]
+  memplan print MODEL
+  memplan pack BUFFERS.csv [--strategy S] [--time-limit SECONDS] [--json]
+  memplan --help | --version
+
+MODEL is a binary .onnx file or ONNX textual syntax (.onnxtxt).
+--input NAME=scalar pins a rank-0 input. Exit status: 0 fits, 1 errors in input, 2 overflow.
+Errors go to standard error as file:line:col: severity: message.`;
+
+/** Parsed `--flag value` / `--flag=value` options and positional arguments. */
+export interface ParsedArgs {
+  positional: string[];
+  flags: Map<string, string[]>;
+  errors: string[];
+}
+
+export function parseArgs(args: string[], valued: string[], booleans: string[]): ParsedArgs {
+  const out: ParsedArgs = { positional: [], flags: new Map(), errors: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('--') || a === '--') {
+      out.positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (booleans.includes(name)) {
+      out.flags.set(name, ['true']);
+      continue;
+    }
+    if (!valued.includes(name)) {
+      out.errors.push(`unknown option --${name}`);
+      continue;
+    }
+    let value: string | undefined = eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) {
+      out.errors.push(`--${name} expects a value`);
+      continue;
+    }
+    const list = out.flags.get(name) ?? [];
+    list.push(value);
+    out.flags.set(name, list);
+  }
+  return out;
+}
+
+/** `NAME=1x3x224x224` or `NAME=scalar` → [name, dims]; error text when malformed. */
+export function parseInputPin(spec: string): [string, number[]] | string {
+  const eq = spec.lastIndexOf('=');
+  if (eq <= 0) return `--input expects NAME=1x3x224x224 (or NAME=scalar), got "${spec}"`;
+  const name = spec.slice(0, eq);
+  const dims = spec.slice(eq + 1);
+  if (dims === 'scalar' || dims === '') return [name, []];
+  const parts = dims.split(/[x,]/);
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p)) return `--input ${name}: "${p}" is not a dimension; expected non-negative integers joined by "x", like 1x3x224x224`;
+    out.push(Number(p));
+  }
+  return [name, out];
+}
+
+function parseDimBinding(spec: string): [string, number] | string {
+  const m = /^([^=]+)=(\d+)$/.exec(spec);
+  if (!m) return `--dim expects NAME=N with a non-negative integer N, got "${spec}"`;
+  return [m[1], Number(m[2])];
+}
+
+function severityLine(file: string, d: { severity: string; message: string; line?: number; character?: number }): string {
+  const pos = d.line !== undefined ? `:${d.line + 1}:${(d.character ?? 0) + 1}` : '';
+  return `${file}${pos}: ${d.severity}: ${d.message}`;
+}
+
+function loadOrReport(path: string, io: CliIO): Model | undefined {
+  const r = readModelFile(path);
+  for (const d of r.diagnostics) io.stderr(severityLine(path, d));
+  return r.diagnostics.some((d) => d.severity === 'error') ? undefined : r.model;
+}
+
+function inspect(args: string[], io: CliIO): number {
+  const p = parseArgs(args, ['input', 'dim'], ['json', 'all']);
+  if (p.positional.length !== 1) p.errors.push(p.positional.length === 0 ? 'inspect expects a MODEL path' : `inspect takes one MODEL, got ${p.positional.length}`);
+  const inputs: Record<string, number[]> = {};
+  for (const s of p.flags.get('input') ?? []) {
+    const r = parseInputPin(s);
+    if (typeof r === 'string') p.errors.push(r);
+    else inputs[r[0]] = r[1];
+  }
+  const dims: Record<string, number> = {};
+  for (const s of p.flags.get('dim') ?? []) {
+    const r = parseDimBinding(s);
+    if (typeof r === 'string') p.errors.push(r);
+    else dims[r[0]] = r[1];
+  }
+  if (p.errors.length) {
+    for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
+    return EXIT_INPUT_ERROR;
+  }
+  const path = p.positional[0];
+  const model = loadOrReport(path, io);
+  if (!model) return EXIT_INPUT_ERROR;
+  const known = new Set(model.graph.inputs.map((v) => v.name));
+  let bad = false;
+  for (const name of Object.keys(inputs)) {
+    if (!known.has(name)) {
+      io.stderr(`${path}: error: --input ${name}: the model has no input "${name}" (inputs: ${[...known].join(', ') || 'none'})`);
+      bad = true;
+    }
+  }
+  if (bad) return EXIT_INPUT_ERROR;
+  const shapes = inferShapes(model, { inputs, dims });
+  for (const d of shapes.diagnostics) io.stderr(`${path}: ${d.severity}: ${d.message}`);
+  if (p.flags.has('json')) io.stdout(JSON.stringify(inspectJson(path, model, shapes), null, 1));
+  else io.stdout(inspectText(path, model, shapes, p.flags.has('all')));
+  return EXIT_OK;
+}
+
+export function inspectJson(path: string, model: Model, shapes: ShapeResult) {
+  return {
+    model: path,
+    irVersion: model.irVersion,
+    opsetImports: model.opsetImports,
+    producer: model.producerName,
+    inputs: model.graph.inputs.map((v) => v.name),
+    outputs: model.graph.outputs.map((v) => v.name),
+    tensors: [...shapes.tensors.values()].map((t) => ({
+      name: t.name,
+      dtype: t.elemType === null ? null : numpyName(t.elemType),
+      shape: t.shape === null ? null : t.shape.map((d) => (typeof d === 'number' ? d : null)),
+      bytes: t.bytes,
+    })),
+    nodes: model.graph.nodes.map((n, i) => ({ name: nodeName(n, i), op: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType, inputs: n.inputs, outputs: n.outputs })),
+    diagnostics: shapes.diagnostics,
+  };
+}
+
+/** A node's display name: its own, or `OpType_index` for unnamed nodes (stable across runs). */
+export function nodeName(n: { name: string; opType: string }, index: number): string {
+  return n.name || `${n.opType}_${index}`;
+}
+
+function inspectText(path: string, model: Model, shapes: ShapeResult, all: boolean): string {
+  const tensors = [...shapes.tensors.values()];
+  const weights = tensors.filter((t) => t.origin === 'initializer');
+  const acts = tensors.filter((t) => t.origin !== 'initializer');
+  const sum = (xs: typeof tensors) => xs.reduce((s, t) => s + (t.bytes ?? 0), 0);
+  const unknown = tensors.filter((t) => t.bytes === null);
+  const ops = new Map<string, number>();
+  for (const n of model.graph.nodes) ops.set(n.opType, (ops.get(n.opType) ?? 0) + 1);
+  const lines: string[] = [];
+  lines.push(`${path}: ${model.graph.nodes.length} nodes, ${tensors.length} tensors, opset ${model.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}${model.producerName ? `, from ${model.producerName} ${model.producerVersion}` : ''}`);
+  lines.push(`operators: ${[...ops].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  const io = (names: string[]) => names.map((n) => { const t = shapes.tensors.get(n); return `${n} ${t?.elemType != null ? numpyName(t.elemType) : '?'}${formatShape(t?.shape ?? null)}`; }).join(', ');
+  const inits = new Set(model.graph.initializers.map((t) => t.name));
+  lines.push(`inputs:  ${io(model.graph.inputs.map((v) => v.name).filter((n) => !inits.has(n)))}`);
+  lines.push(`outputs: ${io(model.graph.outputs.map((v) => v.name))}`);
+  const largest = acts.reduce<(typeof tensors)[number] | undefined>((m, t) => ((t.bytes ?? -1) > (m?.bytes ?? -1) ? t : m), undefined);
+  lines.push(`weights: ${formatBytes(sum(weights))} in ${weights.length} initializers; activations: ${formatBytes(sum(acts))} in ${acts.length} tensors; largest: ${largest ? `${largest.name} ${formatBytes(largest.bytes)}` : '-'}`);
+  lines.push(unknown.length ? `unknown size: ${unknown.length} tensors (${unknown.slice(0, 5).map((t) => t.name).join(', ')}${unknown.length > 5 ? ', …' : ''})` : 'every tensor size is known');
+  const shown = all ? acts : [...acts].sort((a, b) => (b.bytes ?? -1) - (a.bytes ?? -1)).slice(0, 15);
+  lines.push('');
+  lines.push(all ? 'tensors (activations, in graph order):' : `largest activations (${shown.length} of ${acts.length}; --all lists every one):`);
+  lines.push(formatTable([['tensor', 'dtype', 'shape', 'bytes', 'size'], ...shown.map((t) => [t.name, t.elemType === null ? '?' : numpyName(t.elemType), formatShape(t.shape), t.bytes === null ? '?' : String(t.bytes), formatBytes(t.bytes)])], [false, false, false, true, true]));
+  return lines.join('\n');
+}
+
+function print(args: string[], io: CliIO): number {
+  const p = parseArgs(args, [], []);
+  if (p.positional.length !== 1) p.errors.push('print expects one MODEL path');
+  if (p.errors.length) {
+    for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
+    return EXIT_INPUT_ERROR;
+  }
+  const model = loadOrReport(p.positional[0], io);
+  if (!model) return EXIT_INPUT_ERROR;
+  io.stdout(printModel(model));
+  return EXIT_OK;
+}
+
+export function main(argv: string[], io: CliIO): number {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'inspect': return inspect(rest, io);
+    case 'print': return print(rest, io);
+    case 'plan': return runPlan(rest, io);
+    case 'pack': return runPack(rest, { ...io, readFile: (p: string) => readFileSync(p, 'utf8') });
+    case '--version': case 'version':
+      io.stdout(VERSION);
+      return EXIT_OK;
+    case undefined: case '--help': case '-h': case 'help':
+      io.stdout(HELP);
+      return cmd === undefined ? EXIT_INPUT_ERROR : EXIT_OK;
+    default:
+      io.stderr(`memplan: error: unknown command "${cmd}"; expected plan, inspect, print or pack (memplan --help)`);
+      return EXIT_INPUT_ERROR;
+  }
+}
+
+declare const __VERSION__: string | undefined;
+const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.1.0';
+
+if (require.main === module) {
+  const out: string[] = [];
+  const code = main(process.argv.slice(2), {
+    stdout: (t) => out.push(t),
+    stderr: (t) => process.stderr.write(t + '\n'),
+  });
+  // One write at the end: large JSON goes out whole even when stdout is a pipe that closes early.
+  process.stdout.write(out.length ? out.join('\n') + '\n' : '', () => process.exit(code));
+}

@@ -1,0 +1,188 @@
+// Protobuf wire-format reading over bytes in memory or over a file read in windows (weights left on disk).
+
+/** Reads `length` bytes of the source at `offset` (a file, in the node layer). */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
+
+const WINDOW_BYTES = 1 << 20;
+const utf8 = new TextDecoder('utf-8');
+
+/**
+ * A cursor with absolute positions. Over a Uint8Array, `bytes()` returns views (no copy). Over a file,
+ * it keeps one window in memory; `payload()` of a large field records where it is instead of reading it.
+ */
+export class WireReader {
+  pos = 0;
+  readonly total: number;
+  private buf: Uint8Array;
+  private view: DataView;
+  private base = 0;
+  private readonly readAt?: ReadAt;
+
+  constructor(source: Uint8Array | { readAt: ReadAt; size: number }) {
+    if (source instanceof Uint8Array) {
+      this.buf = source;
+      this.total = source.length;
+    } else {
+      this.readAt = source.readAt;
+      this.total = source.size;
+      this.buf = new Uint8Array(0);
+    }
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  /** True when reading from a file window (large payloads are then referenced, not read). */
+  get windowed(): boolean {
+    return this.readAt !== undefined;
+  }
+
+  /** Makes [pos, pos+n) addressable in `buf`; returns the index of pos in buf. */
+  private at(n: number): number {
+    const i = this.pos - this.base;
+    if (i >= 0 && i + n <= this.buf.length) return i;
+    if (this.pos + n > this.total) throw new RangeError(`truncated: field at byte ${this.pos} runs past the end (${this.total} bytes)`);
+    if (!this.readAt) throw new RangeError(`index out of range at byte ${this.pos}`);
+    const len = Math.min(Math.max(n, WINDOW_BYTES), this.total - this.pos);
+    this.buf = this.readAt(this.pos, len);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.base = this.pos;
+    return 0;
+  }
+
+  uint32(): number {
+    let i = this.at(Math.min(10, this.total - this.pos));
+    const b = this.buf;
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const x = b[i++];
+      if (shift < 28) v |= (x & 0x7f) << shift;
+      else if (shift === 28) v |= (x & 0x0f) << 28;
+      shift += 7;
+      if (!(x & 0x80)) break;
+      if (shift >= 70) throw new RangeError('malformed varint');
+    }
+    this.pos = this.base + i;
+    return v >>> 0;
+  }
+
+  int32(): number {
+    return this.int64() | 0;
+  }
+
+  /** A varint as a signed 64-bit integer, into a JS number (exact up to 2^53). */
+  int64(): number {
+    let i = this.at(Math.min(10, this.total - this.pos));
+    const b = this.buf;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (;;) {
+      const x = b[i++];
+      if (shift < 28) lo |= (x & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (x & 0x0f) << 28;
+        hi |= (x & 0x7f) >> 4;
+      } else hi |= (x & 0x7f) << (shift - 32);
+      shift += 7;
+      if (!(x & 0x80)) break;
+      if (shift >= 70) throw new RangeError('malformed varint');
+    }
+    this.pos = this.base + i;
+    lo >>>= 0;
+    if (hi & 0x80000000) {
+      const nlo = (~lo + 1) >>> 0;
+      const nhi = (~hi + (nlo === 0 ? 1 : 0)) >>> 0;
+      return -(nhi * 4294967296 + nlo);
+    }
+    return (hi >>> 0) * 4294967296 + lo;
+  }
+
+  uint64(): number {
+    const v = this.int64();
+    return v < 0 ? v + 18446744073709551616 : v;
+  }
+
+  float(): number {
+    const i = this.at(4);
+    this.pos += 4;
+    return this.view.getFloat32(i, true);
+  }
+
+  double(): number {
+    const i = this.at(8);
+    this.pos += 8;
+    return this.view.getFloat64(i, true);
+  }
+
+  /** A length-delimited field's bytes: a view in memory mode, a copy in file mode. */
+  bytes(): Uint8Array {
+    const n = this.uint32();
+    const i = this.at(n);
+    this.pos += n;
+    const v = this.buf.subarray(i, i + n);
+    return this.readAt ? v.slice() : v;
+  }
+
+  string(): string {
+    const n = this.uint32();
+    const i = this.at(n);
+    this.pos += n;
+    const b = this.buf;
+    if (n < 48) {
+      let s = '';
+      for (let k = i; k < i + n; k++) {
+        const c = b[k];
+        if (c & 0x80) return utf8.decode(b.subarray(i, i + n));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return utf8.decode(b.subarray(i, i + n));
+  }
+
+  /** End position of a length-delimited sub-message starting here. */
+  sub(): number {
+    const n = this.uint32();
+    return this.pos + n;
+  }
+
+  /** In file mode, a payload of at least `minBytes` is skipped and located instead of read. */
+  largePayload(minBytes: number): { offset: number; length: number } | undefined {
+    if (!this.readAt) return undefined;
+    const save = this.pos;
+    const n = this.uint32();
+    if (n < minBytes) {
+      this.pos = save;
+      return undefined;
+    }
+    const offset = this.pos;
+    if (offset + n > this.total) throw new RangeError(`truncated: payload at byte ${offset} runs past the end`);
+    this.pos += n;
+    return { offset, length: n };
+  }
+
+  skip(wire: number): void {
+    switch (wire) {
+      case 0: this.int64(); break;
+      case 1: this.at(8); this.pos += 8; break;
+      case 2: {
+        const n = this.uint32();
+        if (this.pos + n > this.total) throw new RangeError(`truncated: field at byte ${this.pos} runs past the end`);
+        this.pos += n;
+        break;
+      }
+      case 5: this.at(4); this.pos += 4; break;
+      case 3: {
+        // deprecated group: skip fields until the matching end-group tag
+        for (;;) {
+          const tag = this.uint32();
+          if ((tag & 7) === 4) break;
+          this.skip(tag & 7);
+        }
+        break;
+      }
+      default:
+        throw new RangeError(`invalid wire type ${wire} at byte ${this.pos}`);
+    }
+  }
+}

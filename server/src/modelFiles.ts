@@ -1,0 +1,64 @@
+// Reads a model file from disk (binary .onnx or textual .onnxtxt) into a Model with positioned diagnostics.
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { loadModelFrom } from './core/onnx/load';
+import { parseModelText } from './core/onnx/textParser';
+import type { Model } from './core/onnx/model';
+
+export interface FileDiagnostic {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** 0-based, when known (text models). */
+  line?: number;
+  character?: number;
+}
+
+export interface LoadedModelFile {
+  model?: Model;
+  diagnostics: FileDiagnostic[];
+  /** File size and mtime, the cache key of the language server. */
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** True when the file should be read as ONNX textual syntax rather than protobuf. */
+export function isTextModelPath(path: string): boolean {
+  return /\.(onnxtxt|onnxtext)$/i.test(path);
+}
+
+export function readModelFile(path: string): LoadedModelFile {
+  let sizeBytes = 0;
+  let mtimeMs = 0;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { diagnostics: [{ severity: 'error', message: `${path} is a directory, expected an ONNX model file` }], sizeBytes, mtimeMs };
+    sizeBytes = st.size;
+    mtimeMs = st.mtimeMs;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    return { diagnostics: [{ severity: 'error', message: `cannot read model ${path}: ${why}` }], sizeBytes, mtimeMs };
+  }
+  if (isTextModelPath(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      return { diagnostics: [{ severity: 'error', message: `cannot read model ${path}: ${(e as Error).message}` }], sizeBytes, mtimeMs };
+    }
+    const r = parseModelText(text);
+    return { model: r.model, diagnostics: r.diagnostics.map((d) => ({ severity: d.severity, message: d.message, line: d.line, character: d.character })), sizeBytes, mtimeMs };
+  }
+  // Windowed reads: weights stay on disk, so a large model costs little memory.
+  const fd = openSync(path, 'r');
+  try {
+    const readAt = (offset: number, length: number) => {
+      const b = Buffer.allocUnsafe(length);
+      const n = readSync(fd, b, 0, length, offset);
+      return n === length ? b : b.subarray(0, n);
+    };
+    const r = loadModelFrom(readAt, sizeBytes);
+    return { model: r.model, diagnostics: r.diagnostics, sizeBytes, mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
