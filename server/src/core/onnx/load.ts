@@ -395,6 +395,16 @@ export function loadModel(bytes: Uint8Array): LoadResult {
   return decode(new WireReader(bytes));
 }
 
+/** Decodes a serialized TensorProto (the backend test data's input_N.pb); undefined when the bytes are not one. */
+export function loadTensor(bytes: Uint8Array): Tensor | undefined {
+  try {
+    const r = new WireReader(bytes);
+    return tensor(r, r.total);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Decodes a model through positioned reads (a file), reading it in windows: tensor payloads of 4 KiB or
  * more are not read but located (`Tensor.payloadRef`), so a large model costs little memory.

@@ -1,0 +1,285 @@
+// The pipeline: manifest text + model → shapes → partition → execution units → memory plan per device (plain data).
+import { isAbsolute, join, normalize } from 'node:path';
+import type { DeviceSpec, SourceRange } from './device';
+import { checkManifest, parseManifest, resolveManifest, sortDiagnostics, summarizeModel } from './manifest';
+import type { Diagnostic, ManifestAst, Severity } from './manifest';
+import { planMemory } from './memory/strategies';
+import type { MemoryPlan, MemoryProblem, StrategyName } from './memory/types';
+import type { Model } from './onnx/model';
+import { inferShapes } from './onnx/shapes/infer';
+import type { ShapeResult, TensorInfo } from './onnx/shapes/types';
+import { partitionModel } from './partition/partitionModel';
+import type { DevicePartition, ModelPartition } from './partition/partitionModel';
+import { formatBytes } from './format';
+import type { Plan, PlanDevice, PlanDiagnostic, PlanTensor } from './planTypes';
+
+export interface ModelLoad {
+  model?: Model;
+  diagnostics: { severity: 'error' | 'warning' | 'info'; message: string; line?: number; character?: number }[];
+}
+
+export interface PlanRequest {
+  /** For `plan.manifest` (e.g. `edge.devices`). */
+  manifestName: string;
+  manifestText: string;
+  /** Directory the model path is relative to. */
+  manifestDir: string;
+  /** Reads the model at an absolute path (the caller owns file access and caching). */
+  loadModel(absPath: string): ModelLoad;
+  /** Overrides every device's strategy (`memplan plan --strategy`). */
+  strategy?: StrategyName;
+  /** Strategy of devices that do not name one (the editor setting). */
+  defaultStrategy?: StrategyName;
+  /** Exact-search budget per device (optimal), milliseconds. */
+  timeLimitMs?: number;
+  /** Polled between stages and devices; a cancelled plan returns early, marked `cancelled`. */
+  isCancelled?(): boolean;
+}
+
+/** A manifest diagnostic, possibly with related places in the model (a node of the model text view). */
+export interface PlanOutcomeDiagnostic extends Diagnostic {
+  related?: { message: string; modelNode?: string }[];
+}
+
+export interface NodePlacement {
+  index: number;
+  opType: string;
+  device?: string;
+  subfunction?: string;
+  executionUnit?: string;
+  computeUnit?: string;
+  step?: number;
+}
+
+export interface TensorPlacement {
+  device: string;
+  tensor: PlanTensor;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  /** Every diagnostic, on its manifest range, sorted by position. */
+  diagnostics: PlanOutcomeDiagnostic[];
+  ast: ManifestAst;
+  /** Absolute model path, when the manifest names one. */
+  modelPath?: string;
+  model?: Model;
+  shapes?: ShapeResult;
+  partition?: ModelPartition;
+  /** By node display name. */
+  nodes: Map<string, NodePlacement>;
+  /** By tensor name: what inference knows, and where each device keeps it. */
+  tensors: Map<string, { info?: TensorInfo; placements: TensorPlacement[] }>;
+  cancelled?: boolean;
+}
+
+const FILE_START: SourceRange = { line: 0, character: 0, endLine: 0, endCharacter: 0 };
+
+/** How many of the largest live tensors an overflow message names. */
+const OVERFLOW_TENSORS_NAMED = 3;
+
+export function planManifest(req: PlanRequest): PlanOutcome {
+  const diagnostics: PlanOutcomeDiagnostic[] = [];
+  const parsed = parseManifest(req.manifestText);
+  const resolved = resolveManifest(parsed.ast);
+  diagnostics.push(...parsed.diagnostics, ...resolved.diagnostics);
+  const { config } = resolved;
+  const modelRange = resolved.modelPathRange ?? parsed.ast.models[0]?.range ?? FILE_START;
+  const outcome: PlanOutcome = {
+    plan: { manifest: req.manifestName, model: resolved.modelPath ?? '', devices: [], transfers: [], diagnostics: [] },
+    diagnostics,
+    ast: parsed.ast,
+    nodes: new Map(),
+    tensors: new Map(),
+  };
+  const finish = (): PlanOutcome => {
+    outcome.diagnostics = sortDiagnostics(diagnostics) as PlanOutcomeDiagnostic[];
+    outcome.plan.diagnostics = outcome.diagnostics.map(planDiagnostic);
+    return outcome;
+  };
+
+  if (resolved.modelPath === undefined) {
+    if (parsed.ast.models.length === 0) diagnostics.push(diag('error', 'expected a `model "path/to/model.onnx"` statement: the manifest names no model', FILE_START, 'no-model'));
+    diagnostics.push(...checkManifest(parsed.ast, config));
+    return finish();
+  }
+  const modelPath = normalize(isAbsolute(resolved.modelPath) ? resolved.modelPath : join(req.manifestDir, resolved.modelPath));
+  outcome.modelPath = modelPath;
+  const loaded = req.loadModel(modelPath);
+  for (const d of loaded.diagnostics) {
+    const where = d.line !== undefined ? `${resolved.modelPath}:${d.line + 1}:${(d.character ?? 0) + 1}: ` : '';
+    diagnostics.push(diag(d.severity, `${where}${d.message}`, modelRange, 'model-load'));
+  }
+  const model = loaded.diagnostics.some((d) => d.severity === 'error') ? undefined : loaded.model;
+  diagnostics.push(...checkManifest(parsed.ast, config, model ? summarizeModel(model) : undefined));
+  if (!model) return finish();
+  outcome.model = model;
+  if (req.isCancelled?.()) return cancelled(outcome, finish);
+
+  const shapes = inferShapes(model, { inputs: pinnedInputs(resolved.inputs, resolved.dims), dims: resolved.dims });
+  outcome.shapes = shapes;
+  for (const d of shapes.diagnostics) diagnostics.push(diag(d.severity, d.message, modelRange, 'shapes'));
+  for (const t of shapes.tensors.values()) outcome.tensors.set(t.name, { info: t, placements: [] });
+  if (req.isCancelled?.()) return cancelled(outcome, finish);
+
+  // Every statement that parsed is used: errors elsewhere in the manifest do not stop the plan.
+  if (config.devices.length === 0) {
+    diagnostics.push(diag('error', 'expected at least one `device NAME : KIND { memory SIZE ... }` declaration', FILE_START, 'no-device'));
+    return finish();
+  }
+
+  for (const d of config.devices) {
+    if (req.strategy) d.strategy = req.strategy;
+    else if (req.defaultStrategy && !declaresStrategy(parsed.ast, d.name)) d.strategy = req.defaultStrategy;
+  }
+  const partition = partitionModel(model.graph, shapes, config);
+  outcome.partition = partition;
+  for (const d of partition.diagnostics) {
+    const range = d.range ?? (d.placement !== undefined ? config.places[d.placement]?.range : undefined)
+      ?? (d.code === 'unsupported-op' ? modelRange : config.devices.find((x) => x.name === d.device)?.range) ?? modelRange;
+    diagnostics.push({ ...diag(d.severity, d.message, range, d.code), ...(d.node ? { related: [{ message: d.message, modelNode: d.node }] } : {}) });
+  }
+  indexNodes(outcome, model, partition);
+  outcome.plan.transfers = partition.transfers.map((t) => ({ ...t }));
+
+  const specs = new Map(config.devices.map((d) => [d.name, d]));
+  for (const dp of partition.devices) {
+    if (req.isCancelled?.()) return cancelled(outcome, finish);
+    const spec = specs.get(dp.name)!;
+    const problem: MemoryProblem = { ...dp.problem, timeLimitMs: req.timeLimitMs ?? dp.problem.timeLimitMs };
+    const t0 = performance.now();
+    const memory = planMemory(problem, spec.strategy);
+    const planningMs = performance.now() - t0;
+    const device = planDevice(spec, dp, problem, memory, partition, planningMs);
+    outcome.plan.devices.push(device);
+    for (const t of device.tensors) {
+      const entry = outcome.tensors.get(t.name) ?? { placements: [] };
+      entry.placements.push({ device: dp.name, tensor: t });
+      outcome.tensors.set(t.name, entry);
+    }
+    diagnostics.push(...fitDiagnostics(parsed.ast, spec, device, problem, partition));
+  }
+  return finish();
+}
+
+function cancelled(outcome: PlanOutcome, finish: () => PlanOutcome): PlanOutcome {
+  outcome.cancelled = true;
+  return finish();
+}
+
+function diag(severity: Severity, message: string, range: SourceRange, code?: string): PlanOutcomeDiagnostic {
+  const d: PlanOutcomeDiagnostic = { severity, message, range };
+  if (code) d.code = code;
+  return d;
+}
+
+function planDiagnostic(d: PlanOutcomeDiagnostic): PlanDiagnostic {
+  const out: PlanDiagnostic = { severity: d.severity === 'hint' ? 'info' : d.severity, message: d.message, line: d.range.line + 1, column: d.range.character + 1 };
+  if (d.code) out.code = d.code;
+  return out;
+}
+
+/** `input` pins with symbolic dims bound by `dim`; a pin with an unbound symbol keeps the model's shape. */
+function pinnedInputs(inputs: Record<string, (number | string)[]>, dims: Record<string, number>): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, shape] of Object.entries(inputs)) {
+    const concrete = shape.map((d) => (typeof d === 'number' ? d : dims[d]));
+    if (concrete.every((d) => typeof d === 'number')) out[name] = concrete as number[];
+  }
+  return out;
+}
+
+function declaresStrategy(ast: ManifestAst, device: string): boolean {
+  return ast.devices.some((d) => d.name === device && d.properties.some((p) => p.kind === 'strategy'));
+}
+
+function indexNodes(outcome: PlanOutcome, model: Model, partition: ModelPartition): void {
+  const sfOf = new Map<number, string>();
+  for (const sf of partition.subfunctions) for (const i of sf.nodeIndices) sfOf.set(i, sf.id);
+  const euOf = new Map<number, { id: string; computeUnit: string; step: number }>();
+  for (const eu of partition.executionUnits) for (const i of eu.nodeIndices) euOf.set(i, { id: eu.id, computeUnit: eu.computeUnit, step: eu.step });
+  model.graph.nodes.forEach((n, i) => {
+    const eu = euOf.get(i);
+    outcome.nodes.set(partition.nodeNames[i], {
+      index: i,
+      opType: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType,
+      device: partition.nodeDevice[i] ?? undefined,
+      subfunction: sfOf.get(i),
+      executionUnit: eu?.id,
+      computeUnit: eu?.computeUnit,
+      step: eu?.step,
+    });
+  });
+}
+
+function planDevice(spec: DeviceSpec, dp: DevicePartition, problem: MemoryProblem, memory: MemoryPlan, partition: ModelPartition, planningMs: number): PlanDevice {
+  const target = spec.memoryBytes - spec.reserveBytes;
+  const used = dp.weightsBytes + memory.arenaBytes;
+  const byName = new Map(memory.placements.map((p) => [p.name, p]));
+  const arriving = new Map(partition.transfers.filter((t) => t.to === spec.name).map((t) => [t.tensor, t.from]));
+  const tensors: PlanTensor[] = problem.tensors.map((t) => {
+    const p = byName.get(t.name)!;
+    const out: PlanTensor = { name: t.name, block: p.block, offset: p.offset, size: t.sizeBytes, firstStep: t.firstStep, lastStep: t.lastStep, uses: t.readerSteps.length };
+    if (p.inplaceOf) out.inplace = p.inplaceOf;
+    const from = arriving.get(t.name);
+    if (from && t.producerStep < 0) out.transferFrom = from;
+    return out;
+  });
+  const device: PlanDevice = {
+    name: spec.name,
+    kind: spec.kind,
+    strategy: spec.strategy,
+    memory: spec.memoryBytes,
+    reserve: spec.reserveBytes,
+    target,
+    align: spec.alignBytes,
+    weightsBytes: dp.weightsBytes,
+    arenaBytes: memory.arenaBytes,
+    lowerBoundBytes: memory.lowerBoundBytes,
+    dfsLowerBoundBytes: dp.dfsPeakBytes,
+    reserveUsedBytes: Math.max(0, Math.min(used, spec.memoryBytes) - target),
+    fits: used <= spec.memoryBytes,
+    peakStep: dp.peakStep,
+    planningMs: Math.round(planningMs * 100) / 100,
+    subfunctions: partition.subfunctions.filter((s) => s.device === spec.name).map((s) => ({ id: s.id, nodes: s.nodes })),
+    executionUnits: partition.executionUnits
+      .filter((e) => e.device === spec.name)
+      .map((e) => ({ id: e.id, subfunction: e.subfunction, computeUnit: e.computeUnit, nodes: e.nodes, step: e.step })),
+    blocks: memory.blocks.map((b) => ({ id: b.id, offset: b.offset, size: b.sizeBytes })),
+    tensors,
+  };
+  if (memory.proven !== undefined) device.proven = memory.proven;
+  return device;
+}
+
+/** Claim 7: weights + arena within target fits; within memory uses the reserve (a warning); beyond is a block overflow. */
+function fitDiagnostics(ast: ManifestAst, spec: DeviceSpec, device: PlanDevice, problem: MemoryProblem, partition: ModelPartition): PlanOutcomeDiagnostic[] {
+  const used = device.weightsBytes + device.arenaBytes;
+  const decl = ast.devices.find((d) => d.name === spec.name);
+  const nameRange = decl?.nameRange ?? spec.range ?? FILE_START;
+  const what = `weights ${formatBytes(device.weightsBytes)} + arena ${formatBytes(device.arenaBytes)} = ${formatBytes(used)}`;
+  if (used <= device.target) return [];
+  if (used <= device.memory) {
+    const reserveProp = decl?.properties.find((p) => p.kind === 'reserve');
+    const pct = device.reserve > 0 ? ` (${((100 * device.reserveUsedBytes) / device.reserve).toFixed(1)}%)` : '';
+    return [diag('warning', `${spec.name} uses ${formatBytes(device.reserveUsedBytes)} of its ${formatBytes(device.reserve)} reserve${pct}: ${what} exceeds the target memory of ${formatBytes(device.target)}`, reserveProp?.range ?? nameRange, 'reserve-used')];
+  }
+  const short = used - device.memory;
+  const peak = device.peakStep;
+  const live = problem.tensors.filter((t) => t.firstStep <= peak && peak <= t.lastStep).sort((a, b) => b.sizeBytes - a.sizeBytes);
+  const eu = partition.executionUnits.find((e) => e.device === spec.name && e.step === peak);
+  const largest = live.slice(0, OVERFLOW_TENSORS_NAMED).map((t) => `${t.name} (${formatBytes(t.sizeBytes)})`).join(', ');
+  const advice = device.arenaBytes > device.lowerBoundBytes && spec.strategy !== 'optimal'
+    ? `raise memory, move operators to another device (\`place\`), or try \`strategy optimal\``
+    : 'raise memory, pin some of these operators to another device with `place`, or reduce the input shape';
+  const d = diag('error',
+    `block overflow on ${spec.name}: needs ${formatBytes(used)} (${what}) but has ${formatBytes(device.memory)}, short by ${formatBytes(short)}; ` +
+      `the peak is at step ${peak}${eu ? ` (${eu.id}: ${eu.nodes.join(', ')})` : ''}, where the largest live tensors are ${largest || 'none'}. To fit: ${advice}`,
+    nameRange, 'block-overflow');
+  const related = live.slice(0, OVERFLOW_TENSORS_NAMED).map((t) => {
+    const producer = partition.executionUnits.find((e) => e.device === spec.name && e.step === t.producerStep);
+    return { message: `${t.name}: ${formatBytes(t.sizeBytes)}, live over steps ${t.firstStep}–${t.lastStep}`, modelNode: producer?.nodes[0] };
+  });
+  d.related = related;
+  return [d];
+}

@@ -1,0 +1,85 @@
+// The plan as published: the JSON of SPEC section 6 (field names are a contract: add, never rename).
+import type { StrategyName } from './memory/types';
+
+export interface PlanSubfunction {
+  id: string;
+  nodes: string[];
+}
+
+export interface PlanExecutionUnit {
+  id: string;
+  subfunction: string;
+  computeUnit: string;
+  nodes: string[];
+  step: number;
+}
+
+export interface PlanBlock {
+  id: number;
+  offset: number;
+  size: number;
+}
+
+export interface PlanTensor {
+  name: string;
+  block: number;
+  offset: number;
+  size: number;
+  firstStep: number;
+  lastStep: number;
+  uses: number;
+  /** Written in place over this input tensor (claim 15). */
+  inplace?: string;
+  /** Produced on another device and copied here (a transfer). */
+  transferFrom?: string;
+}
+
+export interface PlanDevice {
+  name: string;
+  kind: string;
+  strategy: StrategyName;
+  memory: number;
+  reserve: number;
+  target: number;
+  align: number;
+  weightsBytes: number;
+  arenaBytes: number;
+  lowerBoundBytes: number;
+  /** The lower bound of the depth-first order (differs from lowerBoundBytes with `schedule memory`). */
+  dfsLowerBoundBytes: number;
+  reserveUsedBytes: number;
+  fits: boolean;
+  /** optimal: whether the arena is proven minimal. */
+  proven?: boolean;
+  /** Step at which the live bytes peak. */
+  peakStep: number;
+  planningMs: number;
+  subfunctions: PlanSubfunction[];
+  executionUnits: PlanExecutionUnit[];
+  blocks: PlanBlock[];
+  tensors: PlanTensor[];
+}
+
+export interface PlanTransfer {
+  tensor: string;
+  from: string;
+  to: string;
+  bytes: number;
+}
+
+export interface PlanDiagnostic {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  /** 1-based manifest line, when the diagnostic has a place in the manifest. */
+  line?: number;
+  column?: number;
+  code?: string;
+}
+
+export interface Plan {
+  manifest: string;
+  model: string;
+  devices: PlanDevice[];
+  transfers: PlanTransfer[];
+  diagnostics: PlanDiagnostic[];
+}

@@ -1,0 +1,97 @@
+// `memplan plan FILE.devices`: plans a manifest and prints the per-device table or the plan JSON.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { planManifest, type PlanOutcome } from './core/plan';
+import { isStrategyName } from './core/memory/strategies';
+import { formatBytes, formatTable } from './core/format';
+import { readModelFile } from './modelFiles';
+import type { CliIO } from './cli';
+
+const EXIT_OK = 0;
+const EXIT_INPUT_ERROR = 1;
+const EXIT_OVERFLOW = 2;
+
+function parse(args: string[]): { file?: string; json: boolean; strategy?: string; timeLimit?: string; errors: string[] } {
+  const out: { file?: string; json: boolean; strategy?: string; timeLimit?: string; errors: string[] } = { json: false, errors: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === '--json') out.json = true;
+    else if (flag === '--strategy') out.strategy = value();
+    else if (flag === '--time-limit') out.timeLimit = value();
+    else if (flag.startsWith('--')) out.errors.push(`unknown option ${flag} (plan takes --json, --strategy, --time-limit)`);
+    else if (out.file === undefined) out.file = a;
+    else out.errors.push(`plan takes one manifest, got another: ${a}`);
+  }
+  if (out.file === undefined) out.errors.push('plan expects a manifest: memplan plan FILE.devices');
+  return out;
+}
+
+export function runPlan(args: string[], io: CliIO): number {
+  const p = parse(args);
+  if (p.strategy !== undefined && !isStrategyName(p.strategy)) p.errors.push(`--strategy "${p.strategy}": expected reuse, fastest, packed or optimal`);
+  let timeLimitMs: number | undefined;
+  if (p.timeLimit !== undefined) {
+    const s = Number(p.timeLimit);
+    if (!(s > 0)) p.errors.push(`--time-limit "${p.timeLimit}": expected a positive number of seconds`);
+    else timeLimitMs = s * 1000;
+  }
+  if (p.errors.length) {
+    for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
+    return EXIT_INPUT_ERROR;
+  }
+  const file = p.file!;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.stderr(`${file}: error: cannot read the manifest: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    return EXIT_INPUT_ERROR;
+  }
+  const outcome = planManifest({
+    manifestName: basename(file),
+    manifestText: text,
+    manifestDir: dirname(resolve(file)),
+    loadModel: readModelFile,
+    strategy: p.strategy as never,
+    timeLimitMs,
+  });
+  for (const d of outcome.diagnostics) {
+    if (d.severity === 'hint') continue;
+    io.stderr(`${file}:${d.range.line + 1}:${d.range.character + 1}: ${d.severity}: ${d.message}`);
+  }
+  if (p.json) io.stdout(JSON.stringify(outcome.plan, null, 2));
+  else io.stdout(planTable(outcome));
+  const errors = outcome.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.some((d) => d.code !== 'block-overflow')) return EXIT_INPUT_ERROR;
+  return errors.length ? EXIT_OVERFLOW : EXIT_OK;
+}
+
+/** The readable summary: one row per device, then transfers. */
+export function planTable(outcome: PlanOutcome): string {
+  const { plan } = outcome;
+  if (plan.devices.length === 0) return `${plan.manifest}: no plan (see the errors above)`;
+  const nodes = outcome.model?.graph.nodes.length ?? 0;
+  const lines = [`${plan.manifest}: ${plan.model}, ${nodes} nodes on ${plan.devices.length} devices`, ''];
+  const rows = [['device', 'strategy', 'memory', 'target', 'weights', 'arena', 'lower bound', 'arena/LB', 'reserve used', 'sub-fn', 'units', 'tensors', 'status']];
+  for (const d of plan.devices) {
+    const units = new Set(d.executionUnits.map((e) => e.computeUnit)).size;
+    const ratio = d.lowerBoundBytes > 0 ? (d.arenaBytes / d.lowerBoundBytes).toFixed(3) : '-';
+    const status = !d.fits ? 'OVERFLOW' : d.reserveUsedBytes > 0 ? 'uses reserve' : 'fits';
+    rows.push([
+      `${d.name} (${d.kind})`, d.strategy + (d.proven ? ' ✓' : ''), formatBytes(d.memory), formatBytes(d.target), formatBytes(d.weightsBytes), formatBytes(d.arenaBytes),
+      formatBytes(d.lowerBoundBytes), ratio, d.reserveUsedBytes ? formatBytes(d.reserveUsedBytes) : '-', String(d.subfunctions.length),
+      `${units}`, String(d.tensors.length), status,
+    ]);
+  }
+  lines.push(formatTable(rows, [false, false, true, true, true, true, true, true, true, true, true, true, false]));
+  const euCount = plan.devices.reduce((s, d) => s + d.executionUnits.length, 0);
+  const moved = plan.transfers.reduce((s, t) => s + t.bytes, 0);
+  lines.push('');
+  lines.push(`${euCount} execution units; ${plan.transfers.length} transfers moving ${formatBytes(moved)} between devices`);
+  if (plan.devices.some((d) => d.proven !== undefined)) lines.push('✓ = proven minimal by the exact search');
+  return lines.join('\n');
+}
+
