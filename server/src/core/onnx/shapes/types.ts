@@ -15,6 +15,8 @@ export interface TensorInfo {
   producer?: number;
   /** Constant value when it could be computed (small int tensors: shapes, axes...). */
   value?: number[];
+  /** Set for values that are not plain tensors (their elemType and shape are then null, except an optional's tensor). */
+  valueKind?: 'sequence' | 'map' | 'optional';
   /** Why the size is unknown, when it is (e.g. "data-dependent: NonZero output"). */
   unknownReason?: string;
 }
