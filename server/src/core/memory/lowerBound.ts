@@ -1,0 +1,99 @@
+// The lower bound on any arena: the largest total (aligned) size of tensors live at one step.
+import { column, sortIndices } from './sortIndices';
+import type { MemoryProblem, TensorLifetime } from './types';
+
+/** Rounds `bytes` up to a multiple of `alignBytes` (alignBytes <= 1 means no alignment). */
+export function alignUp(bytes: number, alignBytes: number): number {
+  if (alignBytes <= 1) return bytes;
+  return Math.ceil(bytes / alignBytes) * alignBytes;
+}
+
+/** Last step of a lifetime; a tensor nobody reads still occupies memory at the step that writes it. */
+export function endStep(t: TensorLifetime): number {
+  return Math.max(t.firstStep, t.lastStep);
+}
+
+export interface LivePeak {
+  /** Total aligned bytes live at the peak step. */
+  bytes: number;
+  /** The first step where the peak occurs (0 when there are no tensors). */
+  step: number;
+}
+
+/**
+ * The peak of live bytes and where it occurs. A sweep over lifetime starts and ends rather than an array
+ * over steps, because bare buffer lists (MiniMalloc's CSV) use step numbers in the millions.
+ */
+export function livePeak(problem: MemoryProblem): LivePeak {
+  const tensors = problem.tensors;
+  const size = column(tensors, (t) => alignUp(t.sizeBytes, problem.alignBytes));
+  const from = column(tensors, (t) => t.firstStep);
+  // A tensor live through step e frees its bytes at e + 1.
+  const until = column(tensors, (t) => endStep(t) + 1);
+  const shared = inplaceSavings(problem, size);
+  if (shared.length === 0) return sweepPeak(size, from, until);
+  // An output that may be written over a dying input shares its bytes at its first step: count it once
+  // there (a lower bound must hold for every plan, in-place ones included).
+  const n = tensors.length;
+  const extra = shared.length;
+  const size2 = new Float64Array(n + extra);
+  const from2 = new Float64Array(n + extra);
+  const until2 = new Float64Array(n + extra);
+  size2.set(size);
+  from2.set(from);
+  until2.set(until);
+  shared.forEach(([i, saved], k) => {
+    // The output as two pieces: (size - saved) at its first step, its full size afterwards.
+    size2[i] = size[i] - saved;
+    until2[i] = from[i] + 1;
+    size2[n + k] = until[i] > from[i] + 1 ? size[i] : 0; // nothing afterwards if it dies at once
+    from2[n + k] = from[i] + 1;
+    until2[n + k] = until[i];
+  });
+  return sweepPeak(size2, from2, until2);
+}
+
+function sweepPeak(size: Float64Array, from: Float64Array, until: Float64Array): LivePeak {
+  const n = size.length;
+  const byFrom = sortIndices(from);
+  const byUntil = sortIndices(until);
+  let live = 0;
+  let best: LivePeak = { bytes: 0, step: 0 };
+  let e = 0;
+  for (let k = 0; k < n; k++) {
+    const i = byFrom[k];
+    // Ends first at equal times: a tensor ending at s - 1 and one starting at s never meet.
+    while (e < n && until[byUntil[e]] <= from[i]) live -= size[byUntil[e++]];
+    live += size[i];
+    if (live > best.bytes) best = { bytes: live, step: from[i] };
+  }
+  return best;
+}
+
+/**
+ * [output index, bytes it may share with an input at its first step] for each output with an in-place
+ * candidate that dies there (read only at that step, not a graph output). Generous on purpose: two outputs
+ * claiming one input each count it, which can only lower the bound, never make it wrong.
+ */
+function inplaceSavings(problem: MemoryProblem, size: Float64Array): Array<[number, number]> {
+  const tensors = problem.tensors;
+  if (!tensors.some((t) => t.inplaceCandidates?.length)) return [];
+  const indexOf = new Map(tensors.map((t, i) => [t.name, i]));
+  const out: Array<[number, number]> = [];
+  tensors.forEach((t, i) => {
+    let saved = 0;
+    for (const name of t.inplaceCandidates ?? []) {
+      const j = indexOf.get(name);
+      if (j === undefined || j === i) continue;
+      const input = tensors[j];
+      const diesHere = !input.isGraphOutput && endStep(input) === t.firstStep && input.readerSteps.every((r) => r === t.firstStep);
+      if (diesHere) saved = Math.max(saved, Math.min(size[i], size[j]));
+    }
+    if (saved > 0 && endStep(t) >= t.firstStep) out.push([i, saved]);
+  });
+  return out;
+}
+
+export function lowerBound(problem: MemoryProblem): number {
+  return livePeak(problem).bytes;
+}

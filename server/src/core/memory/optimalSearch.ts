@@ -1,0 +1,545 @@
+// The decision procedure under `optimal`: do the buffers fit under a capacity? A depth-first search over canonical placements.
+import type { SearchInstance } from './optimalInstance';
+
+/**
+ * Outcome of one decision: a placement was found; the search space was exhausted (no placement fits,
+ * a proof); or a node or time budget ran out first.
+ */
+export type Decision = 'found' | 'infeasible' | 'aborted';
+
+/**
+ * Priority keys for ranking buffers, most significant first, each larger-first: W lifetime width,
+ * A area (size × width), T the largest total still to place in a section the buffer spans, Z size.
+ * E.g. 'TWA'. Ties go to the lower index.
+ */
+export type Preordering = string;
+
+// Frame kinds.
+const SEARCH = 0;
+const SPLIT = 1;
+// What a finished frame hands to its parent (NONE: a frame was just pushed and has not started).
+const NONE = 0;
+const FOUND = 1;
+const NOT_FOUND = 2;
+const ABORTED = 3;
+// Outcomes of place().
+const PLACE_FAILED = -1;
+const PLACE_OK = 0;
+const PLACE_SPLIT = 1;
+
+/**
+ * The search follows MiniMalloc (Moffitt, ASPLOS 2023). It only builds *canonical* solutions: every buffer
+ * sits at the lowest offset its already-placed neighbours allow, and buffers are placed in non-decreasing
+ * (offset, rank) order. Any feasible packing can be settled into that form (drop every buffer until it
+ * rests on a neighbour or on 0), so searching only canonical ones loses nothing, and the order makes each
+ * solution reachable once. Pruning:
+ *  - section inference: the unplaced buffers live in one section are stacked, all above both the current
+ *    offset (placement order is monotonic) and the lowest minimum offset among them, so that base plus
+ *    their total must fit under the capacity;
+ *  - dominance: placing a buffer at or above the top of some other buffer's lowest slot leaves a gap that
+ *    buffer could fill, which a solution with smaller offsets does better, so such placements are skipped;
+ *  - hatless pruning: a buffer with no unplaced neighbour must go where it is; if that fails, so does
+ *    every alternative at this node;
+ *  - decomposition: once no unplaced buffer crosses a section boundary, the two sides are independent
+ *    and are solved one after the other (a failure on one side never re-searches the other), each with
+ *    its buffers ranked afresh.
+ * The search is iterative (an explicit frame stack), so deep instances cannot overflow the JS stack.
+ */
+export class CanonicalSearch {
+  /** Offsets of the last solution found (valid after `decide` returns 'found'). */
+  readonly solution: Float64Array;
+  /** Nodes expanded by the last `decide`. */
+  nodes = 0;
+
+  private readonly n: number;
+  private readonly sections: number;
+  // Search state.
+  private readonly placed: Uint8Array;
+  private readonly minOffset: Float64Array;
+  /** Total size of the unplaced buffers live in each section. */
+  private readonly total: Float64Array;
+  /**
+   * Per section, an unplaced buffer that recently proved the section can still hold its total (a hint
+   * only, like a watched literal: checked first, replaced when stale, never undone).
+   */
+  private readonly witness: Int32Array;
+  /** cuts[s]: unplaced buffers that cross the boundary between sections s and s+1. */
+  private readonly cuts: Int32Array;
+  private readonly initialCuts: Int32Array;
+  /** Unplaced buffers as a sparse set: members in pool[0 .. poolSize); undone in LIFO order. */
+  private readonly pool: Int32Array;
+  private readonly poolIndex: Int32Array;
+  private poolSize = 0;
+  /** Undo trail of minimum offsets. */
+  private trailIdx: Int32Array;
+  private trailVal: Float64Array;
+  private trailTop = 0;
+  /** Set by place(): the buffer just placed overlaps no unplaced buffer. */
+  private hatless = false;
+  // Scratch for the sections a placement touches (cover: a difference array over sections).
+  private readonly cover: Int32Array;
+  // Ranks (per partition) and their undo trail.
+  private readonly rank: Int32Array;
+  private rankTrailIdx: Int32Array;
+  private rankTrailVal: Int32Array;
+  private rankTrailTop = 0;
+  private preordering: Preordering = 'TWA';
+  private readonly crowd: Float64Array;
+  /** Per-buffer factor on every ranking key: 1, or seeded noise to diversify restarts. */
+  private readonly weight: Float64Array;
+  private readonly members: number[] = [];
+  // Frames, as parallel arrays indexed by depth.
+  private readonly fKind: Uint8Array;
+  /** Search frames: the partition's section range [lo, hi). */
+  private readonly fLo: Int32Array;
+  private readonly fHi: Int32Array;
+  /** Search frames: the (offset, rank) of the placement that led here; candidates must come after it. */
+  private readonly fOffset: Float64Array;
+  private readonly fRank: Int32Array;
+  /** Search frames: candidates cand[start .. end), next at pos. Split frames: cut points, the same way. */
+  private readonly fStart: Int32Array;
+  private readonly fEnd: Int32Array;
+  private readonly fPos: Int32Array;
+  /** Search frames: the candidate now placed (-1 none), whether it was hatless, and its trail mark. */
+  private readonly fPlaced: Int32Array;
+  private readonly fHatless: Uint8Array;
+  private readonly fTrail: Int32Array;
+  /** Search frames that start a partition (they ranked its buffers) and their rank-trail mark. */
+  private readonly fRoot: Uint8Array;
+  private readonly fRankTrail: Int32Array;
+  /** Candidates of every open search frame, stacked. */
+  private cand: Int32Array;
+  private candTop = 0;
+  /** Sub-partition bounds of every open split frame, stacked. */
+  private cutStack: Int32Array;
+  private cutTop = 0;
+
+  constructor(private readonly inst: SearchInstance) {
+    const n = inst.count;
+    const S = inst.sectionCount;
+    this.n = n;
+    this.sections = S;
+    this.solution = new Float64Array(n);
+    this.placed = new Uint8Array(n);
+    this.minOffset = new Float64Array(n);
+    this.total = new Float64Array(S);
+    this.witness = new Int32Array(S);
+    this.cuts = new Int32Array(Math.max(0, S - 1));
+    this.initialCuts = new Int32Array(Math.max(0, S - 1));
+    for (let i = 0; i < n; i++) for (let s = inst.sectionLo[i]; s < inst.sectionHi[i] - 1; s++) this.initialCuts[s]++;
+    this.pool = new Int32Array(n);
+    this.poolIndex = new Int32Array(n);
+    this.trailIdx = new Int32Array(Math.max(16, n));
+    this.trailVal = new Float64Array(this.trailIdx.length);
+    this.cover = new Int32Array(S + 1);
+    this.rank = new Int32Array(n);
+    this.rankTrailIdx = new Int32Array(Math.max(16, 2 * n));
+    this.rankTrailVal = new Int32Array(this.rankTrailIdx.length);
+    this.crowd = new Float64Array(n);
+    this.weight = new Float64Array(n);
+    // Each placement opens at most a split frame and one search frame below it.
+    const depth = 2 * n + 4;
+    this.fKind = new Uint8Array(depth);
+    this.fLo = new Int32Array(depth);
+    this.fHi = new Int32Array(depth);
+    this.fOffset = new Float64Array(depth);
+    this.fRank = new Int32Array(depth);
+    this.fStart = new Int32Array(depth);
+    this.fEnd = new Int32Array(depth);
+    this.fPos = new Int32Array(depth);
+    this.fPlaced = new Int32Array(depth);
+    this.fHatless = new Uint8Array(depth);
+    this.fTrail = new Int32Array(depth);
+    this.fRoot = new Uint8Array(depth);
+    this.fRankTrail = new Int32Array(depth);
+    this.cand = new Int32Array(Math.max(16, 4 * n));
+    this.cutStack = new Int32Array(Math.max(16, 2 * S + 4));
+  }
+
+  /**
+   * Searches for a placement with every buffer below `capacity`. `preordering` ranks the buffers of each
+   * partition, which breaks ties between buffers at the same offset and so steers the search. Stops
+   * after `nodeLimit` nodes or at `deadline` (a performance.now() time), whichever comes first.
+   */
+  decide(capacity: number, preordering: Preordering, nodeLimit: number, deadline: number, jitter = 0): Decision {
+    const { n, inst, fKind, fStart, fEnd, fPos, fPlaced, rank } = this;
+    if (jitter === 0) this.weight.fill(1);
+    else {
+      const random = mulberry32(jitter);
+      for (let i = 0; i < n; i++) this.weight[i] = 1 + JITTER * (random() - 0.5);
+    }
+    this.placed.fill(0);
+    this.minOffset.fill(0);
+    this.total.set(inst.sectionTotal);
+    this.witness.fill(-1);
+    this.cuts.set(this.initialCuts);
+    for (let i = 0; i < n; i++) {
+      this.pool[i] = i;
+      this.poolIndex[i] = i;
+    }
+    this.poolSize = n;
+    this.trailTop = 0;
+    this.candTop = 0;
+    this.cutTop = 0;
+    this.rankTrailTop = 0;
+    this.nodes = 0;
+    this.preordering = preordering;
+    if (inst.lowerBound > capacity) return 'infeasible';
+
+    let sp = 0;
+    // The root splits the whole time axis wherever no buffer crosses a boundary.
+    this.pushRootSplit(sp++);
+    let ret = NONE;
+    while (sp > 0) {
+      const f = sp - 1;
+      if (fKind[f] === SPLIT) {
+        // Sub-partitions are solved in turn; the first that fails fails the whole split.
+        const sub = ret === NONE ? fPos[f] : ret === FOUND ? ++fPos[f] : -1;
+        if (sub < 0 || sub + 1 >= fEnd[f]) {
+          this.cutTop = fStart[f];
+          sp--;
+          if (sub >= 0) ret = FOUND;
+          continue;
+        }
+        const lo = this.cutStack[sub];
+        const hi = this.cutStack[sub + 1];
+        this.pushSearch(sp, lo, hi, 0, -1);
+        // A partition is a problem of its own: rank its buffers afresh, as its sections stand now.
+        this.fRoot[sp] = 1;
+        this.fRankTrail[sp] = this.rankTrailTop;
+        this.rankPartition(lo, hi);
+        sp++;
+        ret = NONE;
+        continue;
+      }
+
+      if (ret === NONE) {
+        // A search frame, entered.
+        if (++this.nodes > nodeLimit || ((this.nodes & 255) === 0 && performance.now() > deadline)) {
+          this.popSearch(f);
+          sp--;
+          ret = ABORTED;
+          continue;
+        }
+        const status = this.collectCandidates(f, capacity);
+        if (status !== NONE) {
+          this.popSearch(f);
+          sp--;
+          ret = status;
+          continue;
+        }
+      } else {
+        // A search frame, back from its child.
+        this.unplace(fPlaced[f], this.fTrail[f]);
+        fPlaced[f] = -1;
+        if (ret !== NOT_FOUND) {
+          this.popSearch(f);
+          sp--;
+          continue;
+        }
+        if (this.fHatless[f]) fPos[f] = fEnd[f];
+      }
+      // Place the next candidate that survives inference, and descend.
+      let descended = false;
+      while (fPos[f] < fEnd[f]) {
+        const b = this.cand[fPos[f]++];
+        const offset = this.minOffset[b];
+        const cutBase = this.cutTop;
+        this.fTrail[f] = this.trailTop;
+        const outcome = this.place(b, offset, this.fLo[f], this.fHi[f], capacity);
+        if (outcome === PLACE_FAILED) {
+          this.cutTop = cutBase;
+          this.unplace(b, this.fTrail[f]);
+          continue;
+        }
+        fPlaced[f] = b;
+        this.fHatless[f] = this.hatless ? 1 : 0;
+        if (outcome === PLACE_SPLIT) {
+          // place() left [lo, cut points..., hi] on the cut stack.
+          fKind[sp] = SPLIT;
+          fStart[sp] = cutBase;
+          fPos[sp] = cutBase;
+          fEnd[sp] = this.cutTop;
+          sp++;
+        } else {
+          this.pushSearch(sp++, this.fLo[f], this.fHi[f], offset, rank[b]);
+        }
+        ret = NONE;
+        descended = true;
+        break;
+      }
+      if (!descended) {
+        this.popSearch(f);
+        sp--;
+        ret = NOT_FOUND;
+      }
+    }
+    return ret === FOUND ? 'found' : ret === ABORTED ? 'aborted' : 'infeasible';
+  }
+
+  private pushSearch(f: number, lo: number, hi: number, offset: number, rank: number): void {
+    this.fKind[f] = SEARCH;
+    this.fRoot[f] = 0;
+    this.fLo[f] = lo;
+    this.fHi[f] = hi;
+    this.fOffset[f] = offset;
+    this.fRank[f] = rank;
+    this.fPlaced[f] = -1;
+    this.fStart[f] = this.candTop;
+    this.fEnd[f] = this.candTop;
+    this.fPos[f] = this.candTop;
+  }
+
+  /** Frees a search frame's candidates; a partition's first frame also restores the ranks it replaced. */
+  private popSearch(f: number): void {
+    this.candTop = this.fStart[f];
+    if (this.fRoot[f]) {
+      const mark = this.fRankTrail[f];
+      for (let t = this.rankTrailTop - 1; t >= mark; t--) this.rank[this.rankTrailIdx[t]] = this.rankTrailVal[t];
+      this.rankTrailTop = mark;
+    }
+  }
+
+  /** The root is a split at every section boundary that no buffer crosses. */
+  private pushRootSplit(f: number): void {
+    this.fKind[f] = SPLIT;
+    this.fStart[f] = this.cutTop;
+    this.fPos[f] = this.cutTop;
+    this.pushCut(0);
+    for (let s = 0; s < this.sections - 1; s++) if (this.cuts[s] === 0) this.pushCut(s + 1);
+    this.pushCut(this.sections);
+    this.fEnd[f] = this.cutTop;
+  }
+
+  private pushCut(s: number): void {
+    if (this.cutTop === this.cutStack.length) this.cutStack = grow(this.cutStack);
+    this.cutStack[this.cutTop++] = s;
+  }
+
+  /**
+   * Ranks the unplaced buffers of partition [lo, hi) by the preordering (MiniMalloc's static
+   * preordering, redone per partition so that T reflects what is left).
+   */
+  private rankPartition(lo: number, hi: number): void {
+    const { size, length, sectionLo, sectionHi } = this.inst;
+    const { members, crowd, total, weight } = this;
+    members.length = 0;
+    for (let k = 0; k < this.poolSize; k++) {
+      const u = this.pool[k];
+      if (sectionLo[u] < lo || sectionLo[u] >= hi) continue;
+      members.push(u);
+      let c = 0;
+      for (let s = sectionLo[u]; s < sectionHi[u]; s++) if (total[s] > c) c = total[s];
+      crowd[u] = c;
+    }
+    const spec = this.preordering;
+    members.sort((a, b) => {
+      for (let k = 0; k < spec.length; k++) {
+        let d = 0;
+        switch (spec.charCodeAt(k)) {
+          case 87 /* W */:
+            d = length[b] * weight[b] - length[a] * weight[a];
+            break;
+          case 65 /* A */:
+            d = size[b] * length[b] * weight[b] - size[a] * length[a] * weight[a];
+            break;
+          case 84 /* T */:
+            d = crowd[b] * weight[b] - crowd[a] * weight[a];
+            break;
+          case 90 /* Z */:
+            d = size[b] * weight[b] - size[a] * weight[a];
+            break;
+        }
+        if (d !== 0) return d;
+      }
+      return a - b;
+    });
+    for (let r = 0; r < members.length; r++) {
+      const u = members[r];
+      if (this.rankTrailTop === this.rankTrailIdx.length) {
+        this.rankTrailIdx = grow(this.rankTrailIdx);
+        this.rankTrailVal = grow(this.rankTrailVal);
+      }
+      this.rankTrailIdx[this.rankTrailTop] = u;
+      this.rankTrailVal[this.rankTrailTop++] = this.rank[u];
+      this.rank[u] = r;
+    }
+  }
+
+  /**
+   * Fills frame f's candidate list: unplaced buffers of its partition in canonical order after the
+   * frame's (offset, rank), below the dominance line and low enough for every section. Returns FOUND
+   * when the partition is complete, NOT_FOUND when some buffer can no longer fit, NONE otherwise.
+   */
+  private collectCandidates(f: number, capacity: number): number {
+    const { size, sectionLo } = this.inst;
+    const { pool, minOffset, rank, total } = this;
+    const lo = this.fLo[f];
+    const hi = this.fHi[f];
+    let minHeight = Infinity;
+    let any = false;
+    for (let k = 0; k < this.poolSize; k++) {
+      const u = pool[k];
+      const s = sectionLo[u];
+      if (s < lo || s >= hi) continue;
+      any = true;
+      const top = minOffset[u] + size[u];
+      if (top > capacity) return NOT_FOUND;
+      if (top < minHeight) minHeight = top;
+    }
+    if (!any) return FOUND;
+    // Everything placed from here on sits at or above the next offset, under each section's remaining
+    // total: that caps the offset for whichever buffer goes next.
+    let maxOffset = capacity;
+    for (let s = lo; s < hi; s++) {
+      const t = total[s];
+      if (t > 0 && capacity - t < maxOffset) maxOffset = capacity - t;
+    }
+    const afterOffset = this.fOffset[f];
+    const afterRank = this.fRank[f];
+    const start = this.candTop;
+    let end = start;
+    for (let k = 0; k < this.poolSize; k++) {
+      const u = pool[k];
+      const s = sectionLo[u];
+      if (s < lo || s >= hi) continue;
+      const o = minOffset[u];
+      // Dominance: at or above some buffer's lowest top, this placement would leave a fillable gap.
+      if (o >= minHeight || o > maxOffset) continue;
+      // Canonical order: (offset, rank) never decreases along a branch.
+      const r = rank[u];
+      if (o < afterOffset || (o === afterOffset && r < afterRank)) continue;
+      if (end === this.cand.length) this.cand = grow(this.cand);
+      // Insertion sort by (offset, rank): lists are short, and the order is deterministic.
+      let k2 = end++;
+      while (k2 > start) {
+        const w = this.cand[k2 - 1];
+        const ow = minOffset[w];
+        if (ow < o || (ow === o && rank[w] < r)) break;
+        this.cand[k2] = w;
+        k2--;
+      }
+      this.cand[k2] = u;
+    }
+    this.fEnd[f] = end;
+    this.candTop = end;
+    return NONE;
+  }
+
+  /**
+   * Places b at offset and updates everything the pruning rules read. Returns PLACE_FAILED when section
+   * inference rules the placement out (the caller undoes it), PLACE_SPLIT when it disconnects the
+   * partition [lo, hi) in time (the sub-partition bounds are then on the cut stack), else PLACE_OK.
+   */
+  private place(b: number, offset: number, lo: number, hi: number, capacity: number): number {
+    const { size, sectionLo, sectionHi, overlapStart, overlapList, sectionStart, sectionList } = this.inst;
+    const { minOffset, placed, total, cover, witness } = this;
+    placed[b] = 1;
+    this.solution[b] = offset;
+    // Out of the pool: swap with the last member; unplace() re-grows the pool in LIFO order.
+    const k = this.poolIndex[b];
+    const last = this.pool[--this.poolSize];
+    this.pool[k] = last;
+    this.poolIndex[last] = k;
+    this.pool[this.poolSize] = b;
+    this.poolIndex[b] = this.poolSize;
+
+    const top = offset + size[b];
+    const blo = sectionLo[b];
+    const bhi = sectionHi[b];
+    for (let s = blo; s < bhi; s++) total[s] -= size[b];
+    // Neighbours can no longer go below b's top. The sections they and b span are the ones whose
+    // inference can change; a difference array collects their union.
+    cover[blo]++;
+    cover[bhi]--;
+    let coverLo = blo;
+    let coverHi = bhi;
+    let hatless = true;
+    for (let e = overlapStart[b]; e < overlapStart[b + 1]; e++) {
+      const v = overlapList[e];
+      if (placed[v]) continue;
+      hatless = false;
+      if (minOffset[v] >= top) continue;
+      if (this.trailTop === this.trailIdx.length) {
+        this.trailIdx = grow(this.trailIdx);
+        this.trailVal = grow(this.trailVal);
+      }
+      this.trailIdx[this.trailTop] = v;
+      this.trailVal[this.trailTop++] = minOffset[v];
+      minOffset[v] = top;
+      const vlo = sectionLo[v];
+      const vhi = sectionHi[v];
+      cover[vlo]++;
+      cover[vhi]--;
+      if (vlo < coverLo) coverLo = vlo;
+      if (vhi > coverHi) coverHi = vhi;
+    }
+    this.hatless = hatless;
+    // Boundaries b crossed may now be crossed by nobody: the partition falls apart there.
+    let split = false;
+    for (let s = blo; s < bhi - 1; s++) {
+      if (--this.cuts[s] === 0) {
+        if (!split) this.pushCut(lo);
+        split = true;
+        this.pushCut(s + 1);
+      }
+    }
+    if (split) this.pushCut(hi);
+    // Section inference on the touched sections (the others are as they were at the parent, and the
+    // candidate filter covered the current offset): some unplaced buffer of the section must still be
+    // able to start low enough for the section's total to fit.
+    let ok = true;
+    for (let s = coverLo, run = 0; s < coverHi; s++) {
+      run += cover[s];
+      cover[s] = 0;
+      if (run === 0 || !ok) continue;
+      const t = total[s];
+      if (t === 0) continue;
+      const limit = capacity - t;
+      const w = witness[s];
+      if (w >= 0 && !placed[w] && minOffset[w] <= limit) continue;
+      ok = false;
+      for (let e = sectionStart[s]; e < sectionStart[s + 1]; e++) {
+        const u = sectionList[e];
+        if (!placed[u] && minOffset[u] <= limit) {
+          witness[s] = u;
+          ok = true;
+          break;
+        }
+      }
+    }
+    cover[coverHi] = 0;
+    if (!ok) return PLACE_FAILED;
+    return split ? PLACE_SPLIT : PLACE_OK;
+  }
+
+  private unplace(b: number, trailMark: number): void {
+    const { size, sectionLo, sectionHi } = this.inst;
+    for (let t = this.trailTop - 1; t >= trailMark; t--) this.minOffset[this.trailIdx[t]] = this.trailVal[t];
+    this.trailTop = trailMark;
+    for (let s = sectionLo[b]; s < sectionHi[b]; s++) this.total[s] += size[b];
+    for (let s = sectionLo[b]; s < sectionHi[b] - 1; s++) this.cuts[s]++;
+    this.placed[b] = 0;
+    this.poolSize++;
+  }
+}
+
+const JITTER = 0.3;
+
+/** A small seedable PRNG (mulberry32): restarts differ, runs repeat. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T): T {
+  const bigger = new (a.constructor as new (length: number) => T)(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
