@@ -5,7 +5,7 @@ import { inferShapes } from './core/onnx/shapes/infer';
 import { printModel } from './core/onnx/textPrinter';
 import { numpyName } from './core/onnx/dtypes';
 import { formatBytes, formatShape, formatTable } from './core/format';
-import type { Model } from './core/onnx/model';
+import { isConstantNode, type Model } from './core/onnx/model';
 import type { ShapeResult } from './core/onnx/shapes/types';
 import { runPack } from './packCommand';
 import { runPlan } from './planCommand';
@@ -166,8 +166,9 @@ export function nodeName(n: { name: string; opType: string }, index: number): st
 
 function inspectText(path: string, model: Model, shapes: ShapeResult, all: boolean): string {
   const tensors = [...shapes.tensors.values()];
-  const weights = tensors.filter((t) => t.origin === 'initializer');
-  const acts = tensors.filter((t) => t.origin !== 'initializer');
+  const isWeight = (t: (typeof tensors)[number]) => t.origin === 'initializer' || (t.producer !== undefined && isConstantNode(model.graph.nodes[t.producer]));
+  const weights = tensors.filter(isWeight);
+  const acts = tensors.filter((t) => !isWeight(t));
   const sum = (xs: typeof tensors) => xs.reduce((s, t) => s + (t.bytes ?? 0), 0);
   const unknown = tensors.filter((t) => t.bytes === null);
   const ops = new Map<string, number>();
@@ -180,7 +181,7 @@ function inspectText(path: string, model: Model, shapes: ShapeResult, all: boole
   lines.push(`inputs:  ${io(model.graph.inputs.map((v) => v.name).filter((n) => !inits.has(n)))}`);
   lines.push(`outputs: ${io(model.graph.outputs.map((v) => v.name))}`);
   const largest = acts.reduce<(typeof tensors)[number] | undefined>((m, t) => ((t.bytes ?? -1) > (m?.bytes ?? -1) ? t : m), undefined);
-  lines.push(`weights: ${formatBytes(sum(weights))} in ${weights.length} initializers; activations: ${formatBytes(sum(acts))} in ${acts.length} tensors; largest: ${largest ? `${largest.name} ${formatBytes(largest.bytes)}` : '-'}`);
+  lines.push(`weights: ${formatBytes(sum(weights))} in ${weights.length} initializers and constants; activations: ${formatBytes(sum(acts))} in ${acts.length} tensors; largest: ${largest ? `${largest.name} ${formatBytes(largest.bytes)}` : '-'}`);
   lines.push(unknown.length ? `unknown size: ${unknown.length} tensors (${unknown.slice(0, 5).map((t) => t.name).join(', ')}${unknown.length > 5 ? ', …' : ''})` : 'every tensor size is known');
   const shown = all ? acts : [...acts].sort((a, b) => (b.bytes ?? -1) - (a.bytes ?? -1)).slice(0, 15);
   lines.push('');

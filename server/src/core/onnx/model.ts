@@ -166,3 +166,11 @@ export function attr(node: Node, name: string): Attribute | undefined {
   for (const a of node.attributes) if (a.name === name) return a;
   return undefined;
 }
+
+/**
+ * A `Constant` node of the default domain: its output is a weight baked into the graph (exporters such as
+ * paddle2onnx emit every weight this way), so it is treated like an initializer, not an activation.
+ */
+export function isConstantNode(node: Pick<Node, 'opType' | 'domain'>): boolean {
+  return node.opType === 'Constant' && (node.domain === '' || node.domain === 'ai.onnx');
+}

@@ -1,0 +1,129 @@
+// Dimension arithmetic for shape inference: known sizes, symbolic names carried through, unknowns as null.
+import type { Dim } from '../model';
+
+export function isNum(d: Dim | undefined): d is number {
+  return typeof d === 'number';
+}
+
+/** True when every dimension is a known number. */
+export function isConcrete(shape: readonly Dim[] | null | undefined): shape is number[] {
+  if (!shape) return false;
+  for (const d of shape) if (typeof d !== 'number') return false;
+  return true;
+}
+
+/** Number of elements, or null when a dimension is not a known number. */
+export function numElements(shape: readonly Dim[] | null | undefined): number | null {
+  if (!shape) return null;
+  let n = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number') return null;
+    n *= d;
+  }
+  return n;
+}
+
+/** Product of dimensions; a symbol survives only when multiplied by ones. */
+export function dimProduct(dims: readonly Dim[]): Dim {
+  let n = 1;
+  let sym: string | null = null;
+  for (const d of dims) {
+    if (typeof d === 'number') n *= d;
+    else if (d === null) return null;
+    else if (sym === null) sym = d;
+    else return null;
+  }
+  if (sym === null) return n;
+  if (n === 0) return 0;
+  return n === 1 ? sym : null;
+}
+
+export function dimMul(a: Dim, b: Dim): Dim {
+  return dimProduct([a, b]);
+}
+
+export function dimAdd(a: Dim, b: Dim): Dim {
+  if (typeof a === 'number' && typeof b === 'number') return a + b;
+  if (b === 0) return a;
+  if (a === 0) return b;
+  return null;
+}
+
+/** Exact division where both are known; a symbol divided by one stays itself. */
+export function dimDiv(a: Dim, b: Dim): Dim {
+  if (typeof a === 'number' && typeof b === 'number') return b === 0 ? null : Math.floor(a / b);
+  if (b === 1) return a;
+  return null;
+}
+
+/** Two dims that must be equal: the more informative one, or undefined when they conflict. */
+export function unifyDim(a: Dim, b: Dim): Dim | undefined {
+  if (a === b) return a;
+  if (typeof a === 'number' && typeof b === 'number') return undefined;
+  if (typeof a === 'number') return a;
+  if (typeof b === 'number') return b;
+  return a ?? b;
+}
+
+/** The merge of two possible values of one dim (branches of If, loop iterations): equal or unknown. */
+export function joinDim(a: Dim, b: Dim): Dim {
+  return a === b ? a : null;
+}
+
+export function joinShape(a: readonly Dim[] | null, b: readonly Dim[] | null): Dim[] | null {
+  if (!a || !b || a.length !== b.length) return null;
+  return a.map((d, i) => joinDim(d, b[i]));
+}
+
+/** Normalizes a possibly negative axis; undefined when out of range. */
+export function normAxis(axis: number, rank: number): number | undefined {
+  const a = axis < 0 ? axis + rank : axis;
+  return a >= 0 && a < rank ? a : undefined;
+}
+
+/**
+ * Multidirectional (numpy) broadcasting. Returns undefined when the shapes cannot broadcast,
+ * null when a rank is unknown.
+ */
+export function broadcastShapes(shapes: readonly (readonly Dim[] | null)[]): Dim[] | null | undefined {
+  let rank = 0;
+  for (const s of shapes) {
+    if (!s) return null;
+    if (s.length > rank) rank = s.length;
+  }
+  const out: Dim[] = new Array(rank);
+  for (let i = 0; i < rank; i++) {
+    let d: Dim = 1;
+    let unknown = false;
+    for (const s of shapes) {
+      const j = i - (rank - s!.length);
+      if (j < 0) continue;
+      const e = s![j];
+      if (e === 1) continue;
+      if (e === null) {
+        unknown = true;
+        continue;
+      }
+      if (d === 1) d = e;
+      else if (d !== e) {
+        if (typeof d === 'number' && typeof e === 'number') return undefined;
+        // Two different symbols (or a symbol and a number): at run time they must agree or one be 1.
+        d = typeof e === 'number' ? e : typeof d === 'number' ? d : null;
+      }
+    }
+    // An unknown dim may be 1 or the broadcast size: only a known size > 1 settles it.
+    out[i] = unknown ? (typeof d === 'number' && d !== 1 ? d : null) : d;
+  }
+  return out;
+}
+
+/** Symbolic dims replaced by their bindings. */
+export function bindDims(shape: readonly Dim[], dims: Record<string, number> | undefined): Dim[] {
+  if (!dims) return shape.slice();
+  return shape.map((d) => (typeof d === 'string' && Object.prototype.hasOwnProperty.call(dims, d) ? dims[d] : d));
+}
+
+export function shapeToString(shape: readonly Dim[] | null): string {
+  if (!shape) return '?';
+  return '[' + shape.map((d) => (d === null ? '?' : String(d))).join(',') + ']';
+}

@@ -1,0 +1,499 @@
+// Shape inference over a whole model: one linear pass over the graph, one table lookup per node.
+import type { Attribute, FunctionDef, Graph, Model, Node, ValueInfo } from '../model';
+import { tensorBytes } from '../dtypes';
+import type { ShapeDiagnostic, ShapeOptions, ShapeResult, TensorInfo } from './types';
+import { Env, NodeContext } from './context';
+import type { EngineHooks } from './context';
+import { bindDims, isConcrete, numElements, shapeToString } from './dims';
+import { dataOf, fromValueType, isIntType, knownNumbers, tensorProtoValue } from './value';
+import type { TensorValue, Value } from './value';
+import { opKey, shapeFunction } from './registry';
+
+/*
+ * How it works. Each node's outputs come from one shape function, looked up by `domain:opType` in
+ * registry.ts (families in ops/), which reads its inputs as Values (value.ts): element type, shape
+ * with symbolic dims, and — for small tensors — the elements themselves, so shape arithmetic
+ * (Shape → Gather → Concat → Reshape) folds to constants. Subgraphs (If/Loop/Scan) are inferred
+ * with the outer scope visible; model-local functions are inlined. A tensor whose size stays unknown
+ * carries its root cause, so each cause is reported once however many tensors it affects.
+ */
+
+/** Opset assumed for a domain the model does not import (newest we know for the default domain). */
+const DEFAULT_OPSET: Record<string, number> = { '': 21, 'ai.onnx.ml': 3, 'ai.onnx.preview.training': 1 };
+/** Node evaluations all unrolled loops of a model may take together (nested loops multiply). */
+const UNROLL_BUDGET = 200_000;
+/** Guards against functions that call themselves. */
+const MAX_FUNCTION_DEPTH = 32;
+
+/**
+ * Infers the element type, shape and byte size of every tensor of the main graph.
+ * Never throws on a bad model: problems come back as diagnostics.
+ */
+export function inferShapes(model: Model, opts: ShapeOptions = {}): ShapeResult {
+  return new Engine(model, opts).run();
+}
+
+function opsetMap(imports: { domain: string; version: number }[], base?: Map<string, number>): Map<string, number> {
+  const m = new Map(base ?? []);
+  for (const o of imports) m.set(o.domain === 'ai.onnx' ? '' : o.domain, o.version);
+  return m;
+}
+
+class Engine implements EngineHooks {
+  private readonly diagnostics: ShapeDiagnostic[] = [];
+  private readonly functions = new Map<string, FunctionDef>();
+  private readonly reportedOps = new Set<string>();
+  private functionDepth = 0;
+  private unrollBudget = UNROLL_BUDGET;
+
+  constructor(private readonly model: Model, private readonly opts: ShapeOptions) {
+    for (const f of model.functions ?? []) this.functions.set(opKey(f.domain, f.name), f);
+  }
+
+  run(): ShapeResult {
+    const g = this.model.graph;
+    const opsets = opsetMap(this.model.opsetImports);
+    const env = new Env();
+    // What each tensor is and where it comes from; the TensorInfos are built at the end, once values are final.
+    const values = new Map<string, { v: Value; origin: TensorInfo['origin']; producer?: number }>();
+    const record = (name: string, v: Value, origin: TensorInfo['origin'], producer?: number) => {
+      values.set(name, { v, origin, producer });
+    };
+
+    const inits = new Set<string>();
+    for (const t of g.initializers) inits.add(t.name);
+    for (const s of g.sparseInitializers) inits.add(s.values.name);
+
+    // Graph inputs: declared types, with symbolic dims bound and pinned shapes overriding.
+    const pins = this.opts.inputs ?? {};
+    const pinned = (name: string) => Object.prototype.hasOwnProperty.call(pins, name);
+    const inputNames = new Set(g.inputs.map((i) => i.name));
+    for (const name of Object.keys(pins)) {
+      if (!inputNames.has(name)) {
+        this.diagnostics.push({ severity: 'warning', message: `'${name}' is not an input of the model's graph`, tensor: name });
+      }
+    }
+    for (const vi of g.inputs) {
+      // An input with an initializer is a constant unless the user pins it (the initializer is then a default).
+      if (inits.has(vi.name) && !pinned(vi.name)) continue;
+      let v = this.declared(vi) ?? { kind: 'tensor', elemType: null, shape: null };
+      if (pinned(vi.name)) {
+        const pin = pins[vi.name];
+        if (v.kind === 'tensor') {
+          if (v.shape && v.shape.length !== pin.length) {
+            this.diagnostics.push({
+              severity: 'warning',
+              message: `input '${vi.name}' is declared with rank ${v.shape.length} (${shapeToString(v.shape)}) but pinned to ${shapeToString(pin)}`,
+              tensor: vi.name,
+            });
+          }
+          v = { kind: 'tensor', elemType: v.elemType, shape: pin.slice() };
+        }
+      }
+      v = withInputCause(vi.name, v);
+      env.set(vi.name, v);
+      record(vi.name, v, 'input');
+    }
+    this.bindInitializers(g, env, (name, v) => record(name, v, 'initializer'), (name) => inputNames.has(name) && pinned(name));
+
+    const declared = new Map<string, ValueInfo>();
+    for (const vi of g.valueInfo) declared.set(vi.name, vi);
+    for (const vi of g.outputs) declared.set(vi.name, vi);
+
+    const order = topologicalOrder(g);
+    for (const idx of order) {
+      const node = g.nodes[idx];
+      const outs = this.runNode(node, env, opsets);
+      for (let i = 0; i < node.outputs.length; i++) {
+        const name = node.outputs[i];
+        if (!name) continue;
+        let v = outs[i];
+        const d = declared.get(name);
+        if (d) v = this.merge(v, this.declared(d), name);
+        env.set(name, v);
+        record(name, v, 'node', idx);
+      }
+    }
+    // Outputs that no node produces (inputs or initializers passed through) are already recorded.
+    for (const vi of g.outputs) {
+      if (!values.has(vi.name)) {
+        const v = withInputCause(vi.name, this.declared(vi) ?? { kind: 'tensor', elemType: null, shape: null });
+        record(vi.name, v, 'node');
+      }
+    }
+    const tensors = new Map<string, TensorInfo>();
+    for (const [name, r] of values) tensors.set(name, toInfo(name, r.v, r.origin, r.producer));
+    this.reportUnknownSizes(tensors, values);
+    return { tensors, diagnostics: this.diagnostics };
+  }
+
+  /** A declared type as a Value, with the user's dim bindings applied. */
+  private declared(vi: ValueInfo): Value | null {
+    return bindValue(fromValueType(vi.type), this.opts.dims);
+  }
+
+  /** Merges what was inferred with what the model declares: inferred numbers win, declared fill the gaps. */
+  private merge(inferred: Value, declared: Value | null, name: string): Value {
+    if (!declared) return inferred;
+    if (inferred.kind !== 'tensor' || declared.kind !== 'tensor') {
+      return inferred.kind === 'tensor' && inferred.shape === null && inferred.elemType === null ? declared : inferred;
+    }
+    const elemType = inferred.elemType ?? declared.elemType;
+    let shape = inferred.shape;
+    if (!shape) shape = declared.shape;
+    else if (declared.shape) {
+      if (declared.shape.length !== shape.length) {
+        this.diagnostics.push({
+          severity: 'warning',
+          message: `'${name}' is declared as ${shapeToString(declared.shape)} but inferred as ${shapeToString(shape)}`,
+          tensor: name,
+        });
+      } else {
+        const ds = declared.shape;
+        let conflict = false;
+        shape = shape.map((d, i) => {
+          const e = ds[i];
+          if (typeof d === 'number') {
+            if (typeof e === 'number' && e !== d) conflict = true;
+            return d;
+          }
+          if (typeof e === 'number') return e;
+          return d ?? e;
+        });
+        if (conflict) {
+          this.diagnostics.push({
+            severity: 'warning',
+            message: `'${name}' is declared as ${shapeToString(ds)} but inferred as ${shapeToString(inferred.shape)}`,
+            tensor: name,
+          });
+        }
+      }
+    }
+    if (shape === inferred.shape && elemType === inferred.elemType) return inferred;
+    const v: TensorValue = { kind: 'tensor', elemType, shape };
+    const data = dataOf(inferred);
+    if (data && isConcrete(shape) && numElements(shape) === data.length) v.data = data;
+    if (!isConcrete(shape) && inferred.cause) v.cause = inferred.cause;
+    return v;
+  }
+
+  private bindInitializers(g: Graph, env: Env, onValue?: (name: string, v: Value) => void, skip?: (name: string) => boolean): void {
+    for (const t of g.initializers) {
+      if (skip?.(t.name)) continue;
+      const v = tensorProtoValue(t);
+      env.set(t.name, v);
+      onValue?.(t.name, v);
+    }
+    for (const s of g.sparseInitializers) {
+      const v: TensorValue = { kind: 'tensor', elemType: s.values.dataType || null, shape: s.dims.slice(), sparse: true };
+      env.set(s.values.name, v);
+      onValue?.(s.values.name, v);
+    }
+  }
+
+  /** Runs one node's shape function (or inlines its function body) and returns its outputs. */
+  private runNode(node: Node, env: Env, opsets: Map<string, number>): Value[] {
+    const inputs = node.inputs.map((n) => (n ? env.get(n) : undefined));
+    const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+    const opset = opsets.get(domain) ?? DEFAULT_OPSET[domain] ?? 1;
+    const ctx = new NodeContext(node, opset, inputs, this, env, opsets);
+    const fn = shapeFunction(domain, node.opType);
+    const key = opKey(domain, node.opType);
+    const local = this.functions.size ? this.functions.get(key) : undefined;
+    try {
+      if (local && (domain !== '' || !fn)) this.inlineFunction(local, ctx);
+      else if (fn) fn(ctx);
+      else if (!this.reportedOps.has(key)) {
+        this.reportedOps.add(key);
+        this.diagnostics.push({ severity: 'info', message: `no shape inference for operator ${key}`, node: node.name });
+      }
+    } catch (e) {
+      // A shape function that throws is a bug in it; the model still gets the rest of its shapes.
+      this.report(node, `shape inference failed: ${(e as Error).message}`, 'error');
+    }
+    const res: Value[] = new Array(node.outputs.length);
+    for (let i = 0; i < node.outputs.length; i++) {
+      let v: Value = ctx.outputs[i] ?? { kind: 'tensor', elemType: null, shape: null };
+      if (v.kind === 'tensor' && !isConcrete(v.shape) && !v.cause && node.outputs[i]) {
+        v = { ...v, cause: inheritedCause(inputs) ?? { tensor: node.outputs[i], reason: ctx.pendingReason ?? describeUnknown(node, v) } };
+      }
+      res[i] = v;
+    }
+    return res;
+  }
+
+  /** A model-local function call: the body is inferred with the call's inputs and attributes. */
+  private inlineFunction(f: FunctionDef, ctx: NodeContext): void {
+    if (this.functionDepth >= MAX_FUNCTION_DEPTH) return ctx.fail(`function ${f.name} calls itself more than ${MAX_FUNCTION_DEPTH} deep`);
+    const fenv = new Env();
+    f.inputs.forEach((name, i) => {
+      const v = ctx.input(i);
+      if (v) fenv.set(name, v);
+    });
+    const opsets = opsetMap(f.opsetImports ?? [], ctx.opsets);
+    this.functionDepth++;
+    try {
+      for (const bodyNode of f.nodes) {
+        const n = resolveAttributeRefs(bodyNode, ctx.node, f);
+        const outs = this.runNode(n, fenv, opsets);
+        n.outputs.forEach((name, i) => name && fenv.set(name, outs[i]));
+      }
+    } finally {
+      this.functionDepth--;
+    }
+    f.outputs.forEach((name, i) => {
+      const v = fenv.get(name);
+      // Causes inside the body name tensors the user cannot see: the engine re-roots them at the call.
+      if (v) ctx.set(i, v.kind === 'tensor' && v.cause ? stripCause(v) : v);
+    });
+  }
+
+  inferSubgraph(g: Graph, inputs: (Value | null)[], outer: Env, opsets: Map<string, number>): (Value | null)[] {
+    const env = new Env(outer);
+    this.bindInitializers(g, env);
+    g.inputs.forEach((vi, i) => {
+      const given = inputs[i] ?? null;
+      const decl = this.declared(vi);
+      const v = given ? (decl ? this.mergeQuiet(given, decl) : given) : decl ?? { kind: 'tensor', elemType: null, shape: null };
+      env.set(vi.name, v);
+    });
+    const declared = declaredOf(g);
+    for (const idx of topologicalOrder(g)) {
+      const node = g.nodes[idx];
+      const outs = this.runNode(node, env, opsets);
+      node.outputs.forEach((name, i) => {
+        if (!name) return;
+        const d = declared.get(name);
+        env.set(name, d ? this.mergeQuiet(outs[i], this.declared(d)) : outs[i]);
+      });
+    }
+    return g.outputs.map((vi) => {
+      const v = env.get(vi.name);
+      const d = this.declared(vi);
+      const m = v ? (d ? this.mergeQuiet(v, d) : v) : d;
+      // A cause the outer scope can name (an outer input) stays; one inside the subgraph is re-rooted by the caller.
+      return m && m.kind === 'tensor' && m.cause && outer.get(m.cause.tensor) === undefined ? stripCause(m) : m;
+    });
+  }
+
+  /** Subgraph declarations (often stale after export) merge without warnings. */
+  private mergeQuiet(inferred: Value, declared: Value | null): Value {
+    const n = this.diagnostics.length;
+    const v = this.merge(inferred, declared, '');
+    this.diagnostics.length = n;
+    return v;
+  }
+
+  error(node: Node, message: string): void {
+    this.report(node, message, 'error');
+  }
+
+  report(node: Node, message: string, severity: 'error' | 'warning' | 'info'): void {
+    this.diagnostics.push({ severity, message: `node '${node.name || node.opType}' (${node.opType}): ${message}`, node: node.name });
+  }
+
+  captureErrors(f: () => void): string[] {
+    const n = this.diagnostics.length;
+    f();
+    const added = this.diagnostics.splice(n);
+    // Only errors are captured; anything milder stays reported.
+    this.diagnostics.push(...added.filter((d) => d.severity !== 'error'));
+    return added.filter((d) => d.severity === 'error').map((d) => d.message);
+  }
+
+  spend(nodes: number): boolean {
+    if (nodes > this.unrollBudget) return false;
+    this.unrollBudget -= nodes;
+    return true;
+  }
+
+  lookup(env: Env, name: string): Value | undefined {
+    return env.get(name);
+  }
+
+  /** One warning per root cause: the tensor where the size was lost, why, and how many tensors it affects. */
+  private reportUnknownSizes(tensors: Map<string, TensorInfo>, values: Map<string, { v: Value }>): void {
+    const roots = new Map<string, { reason: string; count: number }>();
+    // A cause inside a subgraph or function is named by the first main-graph tensor it reaches.
+    const hidden = new Map<string, string>();
+    const strings: string[] = [];
+    for (const [name, info] of tensors) {
+      if (info.bytes !== null) continue;
+      const v = values.get(name)?.v;
+      if (!v || v.kind !== 'tensor') continue;
+      if (v.elemType === 8 && isConcrete(v.shape)) {
+        // Strings have a shape but no fixed element size: one message names them all.
+        info.unknownReason = 'string elements have no fixed size';
+        strings.push(name);
+        continue;
+      }
+      let root = v.cause ?? { tensor: name, reason: describeUnsized(v) };
+      if (!tensors.has(root.tensor)) {
+        const visible = hidden.get(root.tensor) ?? name;
+        hidden.set(root.tensor, visible);
+        root = { tensor: visible, reason: root.reason };
+      }
+      info.unknownReason = root.tensor === name ? root.reason : `depends on '${root.tensor}': ${root.reason}`;
+      const r = roots.get(root.tensor);
+      if (r) r.count++;
+      else roots.set(root.tensor, { reason: root.reason, count: 1 });
+    }
+    for (const [tensor, r] of roots) {
+      const more = r.count > 1 ? ` (${r.count - 1} more tensor${r.count > 2 ? 's' : ''} depend on it)` : '';
+      this.diagnostics.push({ severity: 'warning', message: `size of '${tensor}' cannot be known: ${r.reason}${more}`, tensor });
+    }
+    if (strings.length) {
+      const names = strings.map((n) => `'${n}'`).join(', ');
+      this.diagnostics.push({ severity: 'warning', message: `byte size of string tensor${strings.length > 1 ? 's' : ''} ${names} cannot be known: string elements have no fixed size`, tensor: strings[0] });
+    }
+  }
+}
+
+function toInfo(name: string, v: Value, origin: TensorInfo['origin'], producer?: number): TensorInfo {
+  // An optional that holds a tensor is reported as that tensor; sequences and maps have no single shape.
+  const t = v.kind === 'tensor' ? v : v.kind === 'optional' && v.elem?.kind === 'tensor' ? v.elem : null;
+  const info: TensorInfo = { name, elemType: t?.elemType ?? null, shape: t?.shape ?? null, bytes: null, origin };
+  if (producer !== undefined) info.producer = producer;
+  if (v.kind !== 'tensor') info.valueKind = v.kind;
+  if (t) {
+    const n = numElements(t.shape);
+    if (n !== null && t.elemType !== null) info.bytes = tensorBytes(t.elemType, n);
+    // Values are reported where they were computed or used, and for small int tensors (shapes, axes).
+    const data = t.data || (t.source && isIntType(t.elemType)) ? knownNumbers(t) : undefined;
+    if (data) info.value = data;
+  }
+  return info;
+}
+
+function describeUnsized(v: TensorValue): string {
+  if (v.elemType === null) return 'element type unknown';
+  return 'shape unknown';
+}
+
+function describeUnknown(node: Node, v: TensorValue): string {
+  if (!v.shape) return `${node.opType} output rank could not be inferred`;
+  return `${node.opType} output shape ${shapeToString(v.shape)} could not be fully inferred`;
+}
+
+function inheritedCause(inputs: (Value | undefined)[]): TensorValue['cause'] | undefined {
+  for (const v of inputs) {
+    if (!v) continue;
+    const t = v.kind === 'tensor' ? v : v.kind === 'optional' && v.elem?.kind === 'tensor' ? v.elem : null;
+    if (t && t.cause && !isConcrete(t.shape)) return t.cause;
+  }
+  return undefined;
+}
+
+function stripCause(v: TensorValue): TensorValue {
+  const { cause: _cause, ...rest } = v;
+  return rest;
+}
+
+/** A graph input whose shape is not fully known is the root cause of everything that depends on it. */
+function withInputCause(name: string, v: Value): Value {
+  if (v.kind !== 'tensor' || isConcrete(v.shape)) return v;
+  let reason: string;
+  if (!v.shape) reason = `the model does not declare its rank (pin it with input "${name}" [...])`;
+  else {
+    const sym = v.shape.find((d): d is string => typeof d === 'string');
+    reason =
+      sym !== undefined
+        ? `dimension '${sym}' is symbolic (bind it with dim ${sym} = N)`
+        : `dimension ${v.shape.indexOf(null)} of ${shapeToString(v.shape)} is unknown (pin it with input "${name}" [...])`;
+  }
+  return { ...v, cause: { tensor: name, reason } };
+}
+
+function bindValue(v: Value | null, dims: Record<string, number> | undefined): Value | null {
+  if (!v || !dims) return v;
+  switch (v.kind) {
+    case 'tensor':
+      return v.shape ? { ...v, shape: bindDims(v.shape, dims) } : v;
+    case 'sequence':
+      return { ...v, elem: bindValue(v.elem, dims) };
+    case 'optional':
+      return { ...v, elem: bindValue(v.elem, dims) };
+    case 'map':
+      return { ...v, value: bindValue(v.value, dims) };
+  }
+}
+
+/** A copy of a function-body node with `@ref` attributes replaced by the caller's values or the defaults. */
+function resolveAttributeRefs(n: Node, call: Node, f: FunctionDef): Node {
+  if (!n.attributes.some((a) => a.refAttrName)) return n;
+  const attributes: Attribute[] = [];
+  for (const a of n.attributes) {
+    if (!a.refAttrName) {
+      attributes.push(a);
+      continue;
+    }
+    const given = call.attributes.find((c) => c.name === a.refAttrName) ?? f.attributeProtos?.find((c) => c.name === a.refAttrName);
+    if (given) attributes.push({ ...given, name: a.name, refAttrName: undefined });
+  }
+  return { ...n, attributes };
+}
+
+/**
+ * Node indices in an order where producers come first. ONNX requires graphs to be sorted, so this is
+ * the identity in the common case; an unsorted graph is sorted instead of being rejected.
+ */
+function topologicalOrder(g: Graph): number[] {
+  // Subgraphs are inferred again for every Loop pass and If branch: their order is computed once.
+  let order = ORDERS.get(g);
+  if (!order) ORDERS.set(g, (order = computeOrder(g)));
+  return order;
+}
+
+const ORDERS = new WeakMap<Graph, number[]>();
+const DECLARED = new WeakMap<Graph, Map<string, ValueInfo>>();
+
+/** A subgraph's value_info by name (cached like the order). */
+function declaredOf(g: Graph): Map<string, ValueInfo> {
+  let m = DECLARED.get(g);
+  if (!m) {
+    m = new Map();
+    for (const vi of g.valueInfo) m.set(vi.name, vi);
+    DECLARED.set(g, m);
+  }
+  return m;
+}
+
+function computeOrder(g: Graph): number[] {
+  const producer = new Map<string, number>();
+  g.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  let sorted = true;
+  outer: for (let i = 0; i < g.nodes.length; i++) {
+    for (const name of g.nodes[i].inputs) {
+      const p = name ? producer.get(name) : undefined;
+      if (p !== undefined && p >= i) {
+        sorted = false;
+        break outer;
+      }
+    }
+  }
+  if (sorted) return g.nodes.map((_, i) => i);
+  const state = new Uint8Array(g.nodes.length);
+  const order: number[] = [];
+  // Iterative depth-first search (deep graphs would overflow recursion); a cycle is cut where it closes.
+  for (let root = 0; root < g.nodes.length; root++) {
+    if (state[root]) continue;
+    const stack: [number, number][] = [[root, 0]];
+    state[root] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const node = g.nodes[top[0]];
+      if (top[1] < node.inputs.length) {
+        const p = producer.get(node.inputs[top[1]++]);
+        if (p !== undefined && state[p] === 0) {
+          state[p] = 1;
+          stack.push([p, 0]);
+        }
+      } else {
+        state[top[0]] = 2;
+        order.push(top[0]);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}

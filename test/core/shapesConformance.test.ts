@@ -1,0 +1,102 @@
+// Shape-inference conformance on the ONNX backend test data: the shared tool's score of `memplan inspect`, and agreement with python onnx on every tensor.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BACKEND_DATA, PYTHON, REPO_ROOT, requirePythonOnnx } from '../helpers/testData';
+import { backendCases } from '../helpers/backendCases';
+import { inferShapes } from '../../server/src/core/onnx/shapes/infer';
+
+/**
+ * Passing cases out of 1048 (python onnx's own infer_shapes: 848). The 129 cases left each need the
+ * run-time contents of a graph input (Reshape's shape, Slice's starts, TopK's k, NonZero's data...),
+ * and the tool passes only input dims: no inference from the model alone can know them.
+ */
+const FLOOR = 919;
+
+const TOOL = resolve(REPO_ROOT, '..', 'shared', 'tools', 'onnx_conformance.py');
+const CLI = join(REPO_ROOT, 'dist', 'cli.js');
+
+test(`memplan inspect gets at least ${FLOOR} of the backend test models' output shapes exactly`, { timeout: 60 * 60 * 1000 }, () => {
+  // Every prerequisite fails loudly: a conformance test that skips would hide a regression.
+  requirePythonOnnx();
+  assert.ok(existsSync(BACKEND_DATA), `${BACKEND_DATA} is missing: install it with "apt-get install -y libonnx-testdata"`);
+  assert.ok(existsSync(TOOL), `${TOOL} is missing: the shared tools must sit beside the repository`);
+  assert.ok(existsSync(CLI), `${CLI} is missing: build first with "node esbuild.mjs"`);
+  const workdir = mkdtempSync(join(tmpdir(), 'memplan-conformance-'));
+  try {
+    const r = spawnSync(PYTHON, [TOOL, '--impl', 'memplan', '--cmd', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`, '--workdir', workdir, '--show-fail', '2000'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    assert.equal(r.status, 0, `the conformance tool failed: ${r.stderr}`);
+    const m = /conformance: (\d+)\/(\d+) passed/.exec(r.stdout);
+    assert.ok(m, `no "conformance: P/N" line in the tool's output:\n${r.stdout.slice(-2000)}`);
+    const [passed, total] = [Number(m[1]), Number(m[2])];
+    console.log(`conformance: ${passed}/${total}`);
+    const fails = r.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
+    assert.ok(passed >= FLOOR, `conformance ${passed}/${total} is below the floor ${FLOOR}; failing cases:\n${fails.join('\n')}`);
+  } finally {
+    rmSync(workdir, { recursive: true, force: true });
+  }
+});
+
+/** Python onnx's infer_shapes on each model with its inputs pinned: every tensor it gets fully concrete. */
+const PEER = `
+import json, sys, onnx
+cases = json.load(sys.stdin)
+out = {}
+for path, pins in cases.items():
+    m = onnx.load(path)
+    for v in m.graph.input:
+        if v.name in pins:
+            shp = v.type.tensor_type.shape
+            shp.ClearField("dim")
+            for d in pins[v.name]:
+                shp.dim.add().dim_value = d
+    m.graph.ClearField("value_info")
+    for v in m.graph.output:
+        v.type.tensor_type.ClearField("shape")
+    try:
+        m = onnx.shape_inference.infer_shapes(m, strict_mode=False, data_prop=True)
+    except Exception:
+        continue
+    got = {}
+    for v in list(m.graph.value_info) + list(m.graph.output):
+        t = v.type.tensor_type
+        if v.type.HasField("tensor_type") and t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            got[v.name] = [[d.dim_value for d in t.shape.dim], t.elem_type]
+    out[path] = got
+json.dump(out, sys.stdout)
+`;
+
+test('agrees with python onnx on every tensor python infers, in every backend model', () => {
+  requirePythonOnnx();
+  const cases = backendCases();
+  const pins: Record<string, Record<string, number[]>> = {};
+  for (const c of cases) pins[c.path] = c.inputs;
+  const r = spawnSync(PYTHON, ['-c', PEER], { input: JSON.stringify(pins), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  assert.equal(r.status, 0, r.stderr);
+  const peer: Record<string, Record<string, [number[], number]>> = JSON.parse(r.stdout);
+  let compared = 0;
+  let beyond = 0;
+  const diffs: string[] = [];
+  for (const c of cases) {
+    const ours = inferShapes(c.model, { inputs: c.inputs });
+    for (const d of ours.diagnostics) if (d.severity === 'error') diffs.push(`${c.path}: error: ${d.message}`);
+    const theirs = peer[c.path] ?? {};
+    for (const [name, [shape, elemType]] of Object.entries(theirs)) {
+      compared++;
+      const t = ours.tensors.get(name);
+      if (!t || JSON.stringify(t.shape) !== JSON.stringify(shape) || (elemType !== 0 && t.elemType !== elemType)) {
+        diffs.push(`${c.path}: ${name}: python ${JSON.stringify(shape)} (type ${elemType}), ours ${JSON.stringify(t?.shape)} (type ${t?.elemType})`);
+      }
+    }
+    for (const t of ours.tensors.values()) if (t.origin === 'node' && t.bytes !== null && !(t.name in theirs)) beyond++;
+  }
+  console.log(`compared ${compared} tensors with python onnx; ${beyond} more sized by us alone`);
+  assert.ok(compared > 2000, `only ${compared} tensors compared: is the test data complete?`);
+  assert.deepEqual(diffs, []);
+});
