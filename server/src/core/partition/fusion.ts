@@ -1,0 +1,154 @@
+// Groups nodes into execution units: a node plus the `fuse` ops that absorb its outputs, run by one computing unit.
+import type { GraphIndex } from './graphIndex';
+import { opKey, type DeviceSupport } from './support';
+
+/** A would-be execution unit; unassigned nodes (device null) are singletons that never become units. */
+export interface Cluster {
+  device: string | null;
+  /** Graph node indices: the head first, then the fused nodes, in topological order. */
+  nodes: number[];
+  /** Indices into the device's units that can run every node of the cluster. */
+  units: number[];
+}
+
+/** How a node can run on a device: fused into an existing cluster, or as the head of a new one. */
+export type NodeFit = { kind: 'fuse'; cluster: number; units: number[] } | { kind: 'own'; units: number[] };
+
+/**
+ * Builds clusters node by node in topological order, so that a node's producers are always settled when
+ * it is judged; partitioning asks `fit` for each candidate device, absorption replays a whole assignment.
+ */
+export class ClusterBuilder {
+  readonly clusterOf: number[];
+  readonly clusters: Cluster[] = [];
+
+  constructor(
+    private readonly index: GraphIndex,
+    private readonly support: Map<string, DeviceSupport>,
+  ) {
+    this.clusterOf = new Array<number>(index.graph.nodes.length).fill(-1);
+  }
+
+  /**
+   * Whether `node` can run on `device`. Fusing wins over a unit of its own (it saves a block): the node
+   * must read an output of a cluster on this device that only it reads and that is not a graph output,
+   * one of the cluster's units must list the op in `fuse`, and joining must not close a cycle.
+   */
+  fit(node: number, device: string): NodeFit | null {
+    const sup = this.support.get(device);
+    if (!sup) return null;
+    const n = this.index.graph.nodes[node];
+    const key = opKey(n.domain, n.opType);
+    const fuseUnits = sup.fuseUnits(key);
+    if (fuseUnits.length > 0) {
+      for (const t of n.inputs) {
+        if (!t || this.index.graphOutputs.has(t)) continue;
+        const p = this.index.producer.get(t);
+        if (p === undefined) continue;
+        const c = this.clusterOf[p];
+        if (c < 0 || this.clusters[c].device !== device) continue;
+        const rs = this.index.readers.get(t);
+        if (!rs || rs.length !== 1 || rs[0] !== node) continue;
+        const units = this.clusters[c].units.filter((u) => fuseUnits.includes(u));
+        if (units.length === 0) continue;
+        if (this.closesCycle(c, node)) continue;
+        return { kind: 'fuse', cluster: c, units };
+      }
+    }
+    const units = sup.directUnits(key);
+    return units.length > 0 ? { kind: 'own', units } : null;
+  }
+
+  /** Places `node` (device null = nowhere: a singleton that only carries dependencies). */
+  place(node: number, device: string | null, fit: NodeFit | null): void {
+    if (device !== null && fit?.kind === 'fuse') {
+      const c = this.clusters[fit.cluster];
+      c.nodes.push(node);
+      c.units = fit.units;
+      this.clusterOf[node] = fit.cluster;
+      return;
+    }
+    const units = device === null ? [] : fit ? fit.units : this.support.get(device)?.units.map((_, u) => u) ?? [];
+    this.clusterOf[node] = this.clusters.length;
+    this.clusters.push({ device, nodes: [node], units });
+  }
+
+  /**
+   * Joining `node` to cluster `c` closes a cycle when another producer of the node is reachable from `c`.
+   * The search walks clusters, not nodes: a path may enter a cluster at one member and leave from another.
+   * Only settled clusters are visited; they all precede the node.
+   */
+  private closesCycle(c: number, node: number): boolean {
+    const targets = new Set<number>();
+    for (const p of this.index.preds[node]) {
+      const pc = this.clusterOf[p];
+      if (pc !== c && pc >= 0) targets.add(pc);
+    }
+    if (targets.size === 0) return false;
+    const seen = new Set<number>([c]);
+    const stack = [c];
+    while (stack.length > 0) {
+      const x = stack.pop()!;
+      for (const m of this.clusters[x].nodes) {
+        for (const s of this.index.succs[m]) {
+          if (s === node) continue;
+          const sc = this.clusterOf[s];
+          if (sc < 0 || seen.has(sc)) continue;
+          if (targets.has(sc)) return true;
+          seen.add(sc);
+          stack.push(sc);
+        }
+      }
+    }
+    return false;
+  }
+}
+
+export interface Clustering {
+  clusterOf: number[];
+  clusters: Cluster[];
+  /** Nodes whose device cannot run them where they stand (never in a finished partition). */
+  unrunnable: number[];
+}
+
+/** Replays an assignment: the clusters it yields and the nodes it leaves unrunnable. */
+export function formClusters(index: GraphIndex, support: Map<string, DeviceSupport>, nodeDevice: (string | null)[]): Clustering {
+  const b = new ClusterBuilder(index, support);
+  const unrunnable: number[] = [];
+  for (const i of index.order) {
+    const d = nodeDevice[i];
+    const fit = d === null ? null : b.fit(i, d);
+    if (d !== null && !fit) unrunnable.push(i);
+    b.place(i, d, fit);
+  }
+  return { clusterOf: b.clusterOf, clusters: b.clusters, unrunnable };
+}
+
+export interface ClusterGraph {
+  /** Distinct successor clusters, ordered by their head's topological position. */
+  succs: number[][];
+  preds: number[][];
+  /** Topological position of each cluster's head. */
+  headPos: number[];
+}
+
+export function clusterGraph(index: GraphIndex, c: Clustering): ClusterGraph {
+  const headPos = c.clusters.map((k) => index.pos[k.nodes[0]]);
+  const succSets = c.clusters.map(() => new Set<number>());
+  c.clusters.forEach((k, x) => {
+    for (const m of k.nodes) {
+      for (const s of index.succs[m]) {
+        const y = c.clusterOf[s];
+        if (y !== x) succSets[x].add(y);
+      }
+    }
+  });
+  const byHead = (a: number, b: number) => headPos[a] - headPos[b];
+  const succs = succSets.map((s) => [...s].sort(byHead));
+  const preds: number[][] = c.clusters.map(() => []);
+  succs.forEach((ss, x) => {
+    for (const y of ss) preds[y].push(x);
+  });
+  for (const p of preds) p.sort(byHead);
+  return { succs, preds, headPos };
+}

@@ -1,0 +1,170 @@
+// Index of a graph for partitioning: stable node names, a topological order, and who produces and reads each tensor.
+import type { Graph } from '../onnx/model';
+import { MinHeap } from './minHeap';
+import type { PartitionDiagnostic } from './types';
+
+export interface GraphIndex {
+  graph: Graph;
+  /** A unique name per node: its own, or `${opType}_${index}` when it has none (see `nodeDisplayNames`). */
+  names: string[];
+  /** Node indices in topological order (graph order where the graph is already sorted). */
+  order: number[];
+  /** pos[node] = its index in `order`. */
+  pos: number[];
+  /** Producing node of each node-produced tensor. */
+  producer: Map<string, number>;
+  /** Distinct nodes reading each tensor, in topological order (explicit inputs and subgraph captures). */
+  readers: Map<string, number[]>;
+  /** Distinct tensors each node reads: explicit inputs in order, then names its subgraphs capture. */
+  reads: string[][];
+  /** Distinct producers of each node's reads, in topological order. */
+  preds: number[][];
+  /** Distinct readers of each node's outputs, in topological order. */
+  succs: number[][];
+  /** Graph inputs that are not initializers. */
+  graphInputs: Set<string>;
+  /** Dense and sparse initializers (weights). */
+  initializers: Set<string>;
+  graphOutputs: Set<string>;
+  diagnostics: PartitionDiagnostic[];
+}
+
+/**
+ * Unique display names. Unnamed nodes get `${opType}_${index}` (index in graph.nodes), which is what
+ * a user sees in the model text view and can write in a `place`; a name already taken gets `_2`, `_3`...
+ * appended, so every id in the plan names exactly one node.
+ */
+export function nodeDisplayNames(graph: Graph): string[] {
+  const taken = new Set<string>();
+  for (const n of graph.nodes) if (n.name) taken.add(n.name);
+  const seen = new Set<string>();
+  return graph.nodes.map((n, i) => {
+    let base = n.name;
+    if (base && !seen.has(base)) {
+      seen.add(base);
+      return base;
+    }
+    if (!base) base = `${n.opType}_${i}`;
+    let name = base;
+    for (let k = 2; seen.has(name) || (name !== n.name && taken.has(name)); k++) name = `${base}_${k}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/** Names a graph reads from its enclosing scope (If/Loop/Scan bodies capture outer tensors by name). */
+function capturedNames(g: Graph, out: Set<string>): void {
+  const defined = new Set<string>();
+  for (const v of g.inputs) defined.add(v.name);
+  for (const t of g.initializers) defined.add(t.name);
+  for (const s of g.sparseInitializers) defined.add(s.values.name);
+  for (const n of g.nodes) {
+    for (const i of n.inputs) if (i && !defined.has(i)) out.add(i);
+    for (const a of n.attributes) {
+      for (const sg of a.g ? [a.g, ...(a.graphs ?? [])] : a.graphs ?? []) {
+        const inner = new Set<string>();
+        capturedNames(sg, inner);
+        for (const x of inner) if (!defined.has(x)) out.add(x);
+      }
+    }
+    for (const o of n.outputs) if (o) defined.add(o);
+  }
+  for (const v of g.outputs) if (!defined.has(v.name)) out.add(v.name);
+}
+
+export function indexGraph(graph: Graph): GraphIndex {
+  const nodes = graph.nodes;
+  const n = nodes.length;
+  const names = nodeDisplayNames(graph);
+  const diagnostics: PartitionDiagnostic[] = [];
+
+  const initializers = new Set<string>();
+  for (const t of graph.initializers) initializers.add(t.name);
+  for (const s of graph.sparseInitializers) initializers.add(s.values.name);
+  // Old models list every initializer among the inputs too; those are weights, not inputs.
+  const graphInputs = new Set<string>();
+  for (const v of graph.inputs) if (!initializers.has(v.name)) graphInputs.add(v.name);
+  const graphOutputs = new Set(graph.outputs.map((v) => v.name));
+
+  const producer = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    for (const o of node.outputs) if (o && !producer.has(o)) producer.set(o, i);
+  });
+
+  const rawReads: string[][] = nodes.map((node) => {
+    const r = new Set<string>();
+    for (const i of node.inputs) if (i) r.add(i);
+    for (const a of node.attributes) {
+      for (const sg of a.g ? [a.g, ...(a.graphs ?? [])] : a.graphs ?? []) capturedNames(sg, r);
+    }
+    return [...r];
+  });
+
+  // Kahn's algorithm, smallest graph index first: a sorted graph keeps its own order.
+  const rawPreds: number[][] = rawReads.map((rs, i) => {
+    const ps = new Set<number>();
+    for (const t of rs) {
+      const p = producer.get(t);
+      if (p !== undefined && p !== i) ps.add(p);
+    }
+    return [...ps];
+  });
+  const rawSuccs: number[][] = nodes.map(() => []);
+  const indeg = new Array<number>(n).fill(0);
+  rawPreds.forEach((ps, i) => {
+    for (const p of ps) rawSuccs[p].push(i);
+    indeg[i] = ps.length;
+  });
+  const heap = new MinHeap();
+  for (let i = 0; i < n; i++) if (indeg[i] === 0) heap.push(i);
+  const order: number[] = [];
+  const placed = new Array<boolean>(n).fill(false);
+  while (heap.size > 0) {
+    const i = heap.pop();
+    order.push(i);
+    placed[i] = true;
+    for (const s of rawSuccs[i]) if (--indeg[s] === 0) heap.push(s);
+  }
+  if (order.length < n) {
+    // A cycle (invalid ONNX): keep going in graph order and ignore the reads that point backwards.
+    const stuck = [];
+    for (let i = 0; i < n; i++) if (!placed[i]) stuck.push(i);
+    order.push(...stuck);
+    diagnostics.push({
+      severity: 'error',
+      code: 'graph-cycle',
+      message: `the graph has a cycle through ${stuck.length} node(s) (first: "${names[stuck[0]]}"); reads that close it are ignored`,
+      node: names[stuck[0]],
+    });
+  }
+  const pos = new Array<number>(n);
+  order.forEach((node, k) => (pos[node] = k));
+
+  const reads: string[][] = rawReads.map((rs, i) =>
+    rs.filter((t) => {
+      const p = producer.get(t);
+      return p === undefined || pos[p] < pos[i];
+    }),
+  );
+  const readers = new Map<string, number[]>();
+  for (const i of order) {
+    for (const t of reads[i]) {
+      let list = readers.get(t);
+      if (!list) readers.set(t, (list = []));
+      list.push(i);
+    }
+  }
+  const byPos = (a: number, b: number) => pos[a] - pos[b];
+  const preds: number[][] = reads.map((rs, i) => {
+    const ps = new Set<number>();
+    for (const t of rs) {
+      const p = producer.get(t);
+      if (p !== undefined && p !== i) ps.add(p);
+    }
+    return [...ps].sort(byPos);
+  });
+  const succs: number[][] = nodes.map(() => []);
+  for (const i of order) for (const p of preds[i]) succs[p].push(i);
+
+  return { graph, names, order, pos, producer, readers, reads, preds, succs, graphInputs, initializers, graphOutputs, diagnostics };
+}

@@ -1,0 +1,139 @@
+// The partition facade: graph + shapes + devices → sub-functions, execution units, transfers and one MemoryProblem per device.
+import type { DeviceConfig } from '../device';
+import { livePeak } from '../memory/lowerBound';
+import type { MemoryProblem } from '../memory/types';
+import type { Graph } from '../onnx/model';
+import type { ShapeResult } from '../onnx/shapes/types';
+import { assignComputeUnits, depthFirstOrder, deviceDependencies, scheduleConstraints, splitByDevice } from './executionUnits';
+import { indexGraph } from './graphIndex';
+import { buildDeviceTables, memoryProblem, scheduleProblem } from './lifetimes';
+import { partitionGraph } from './partition';
+import { scheduleForMemory } from './schedule';
+import type { PartitionDiagnostic, Transfer } from './types';
+
+export interface SubFunctionInfo {
+  id: string;
+  device: string;
+  /** Node names (see `nodeDisplayNames`), topological order. */
+  nodes: string[];
+  /** The same nodes as indices into graph.nodes. */
+  nodeIndices: number[];
+}
+
+export interface ExecutionUnitInfo {
+  /** `gpu0/eu3`: numbered per device in depth-first order, so ids do not move when `schedule memory` reorders. */
+  id: string;
+  device: string;
+  subfunction: string;
+  computeUnit: string;
+  /** Head node first, then the nodes fused into it. */
+  nodes: string[];
+  nodeIndices: number[];
+  /** Index in the device's execution order (what lifetimes count in). */
+  step: number;
+}
+
+export interface DevicePartition {
+  name: string;
+  /** Steps are this device's execution units in `step` order. */
+  problem: MemoryProblem;
+  weightsBytes: number;
+  /** Peak live (aligned) bytes of the depth-first order. */
+  dfsPeakBytes: number;
+  /** Peak live (aligned) bytes of the chosen order (= dfsPeakBytes with `schedule dfs`). */
+  peakBytes: number;
+  /** First step at which the chosen order peaks. */
+  peakStep: number;
+  /** `schedule memory` only: whether the search proved no order peaks lower. */
+  scheduleProven?: boolean;
+  /** Tensors (and weights) of this device whose size is unknown: not in the problem. */
+  unknownSizeTensors: number;
+}
+
+export interface ModelPartition {
+  /** Display name of every node, by graph index. */
+  nodeNames: string[];
+  /** Device of every node, by graph index; null where no device runs it (an error says so). */
+  nodeDevice: (string | null)[];
+  subfunctions: SubFunctionInfo[];
+  /** By device (declaration order), then step. */
+  executionUnits: ExecutionUnitInfo[];
+  transfers: Transfer[];
+  /** Every configured device, in declaration order. */
+  devices: DevicePartition[];
+  diagnostics: PartitionDiagnostic[];
+}
+
+export interface PartitionOptions {
+  /** Budget of the `schedule memory` search per device, in search states (see ScheduleOptions). */
+  scheduleMaxStates?: number;
+}
+
+export function partitionModel(graph: Graph, shapes: ShapeResult, config: DeviceConfig, options: PartitionOptions = {}): ModelPartition {
+  const index = indexGraph(graph);
+  const part = partitionGraph(graph, config, index);
+  const { clusters } = part.clustering;
+  const cg = part.clusterGraph;
+  const names = index.names;
+  const globalDfs = depthFirstOrder(cg);
+  const dfsByDevice = splitByDevice(globalDfs, clusters);
+  const { tables, transfers } = buildDeviceTables(part, shapes, config.devices);
+
+  const specs = config.devices.filter((d, i) => config.devices.findIndex((e) => e.name === d.name) === i);
+  const executionUnits: ExecutionUnitInfo[] = [];
+  const devices: DevicePartition[] = [];
+  for (const spec of specs) {
+    const dfs = dfsByDevice.get(spec.name) ?? [];
+    const table = tables.get(spec.name)!;
+    const deps = deviceDependencies(cg, clusters, spec.name, globalDfs);
+    let order = dfs;
+    let scheduleProven: boolean | undefined;
+    if (config.schedule === 'memory' && dfs.length > 1) {
+      const constraints = scheduleConstraints(cg, clusters, spec.name, dfs, deps);
+      const sp = scheduleProblem(table, dfs, constraints, spec.alignBytes);
+      const r = scheduleForMemory(sp, dfs.map((_, i) => i), { maxStates: options.scheduleMaxStates });
+      order = r.order.map((i) => dfs[i]);
+      scheduleProven = r.proven;
+    } else if (config.schedule === 'memory') scheduleProven = true;
+
+    const problem = memoryProblem(part, table, order, deps, spec);
+    const peak = livePeak(problem);
+    const dfsPeakBytes = order === dfs ? peak.bytes : livePeak(memoryProblem(part, table, dfs, deps, spec)).bytes;
+
+    const computeUnits = assignComputeUnits(part.support.get(spec.name)!, clusters, order, deps);
+    const dfsIndex = new Map<number, number>();
+    dfs.forEach((x, k) => dfsIndex.set(x, k));
+    order.forEach((x, step) => {
+      const sf = part.grouping.sfOfCluster[x];
+      executionUnits.push({
+        id: `${spec.name}/eu${dfsIndex.get(x)}`,
+        device: spec.name,
+        subfunction: part.subfunctions[sf].id,
+        computeUnit: computeUnits[step],
+        nodes: clusters[x].nodes.map((m) => names[m]),
+        nodeIndices: clusters[x].nodes.slice(),
+        step,
+      });
+    });
+    devices.push({
+      name: spec.name,
+      problem,
+      weightsBytes: table.weightsBytes,
+      dfsPeakBytes,
+      peakBytes: peak.bytes,
+      peakStep: peak.step,
+      ...(scheduleProven === undefined ? {} : { scheduleProven }),
+      unknownSizeTensors: table.unknownSizeTensors,
+    });
+  }
+
+  return {
+    nodeNames: names,
+    nodeDevice: part.nodeDevice,
+    subfunctions: part.subfunctions.map((sf) => ({ id: sf.id, device: sf.device, nodes: sf.nodes.map((m) => names[m]), nodeIndices: sf.nodes.slice() })),
+    executionUnits,
+    transfers,
+    devices,
+    diagnostics: part.diagnostics,
+  };
+}

@@ -1,0 +1,291 @@
+// `schedule memory`: searches a device's execution order for the lowest peak of live bytes (beyond the method).
+
+/** A tensor of one device, by local step-unit indices (0..count-1). Sizes should be aligned already. */
+export interface ScheduleTensor {
+  sizeBytes: number;
+  /** Unit that writes it, or -1 for a tensor arriving from outside (live from its first reader on). */
+  producer: number;
+  /** Distinct units of this device that read it. */
+  readers: number[];
+  /** Live from its producer to the end of the run. */
+  isGraphOutput: boolean;
+}
+
+export interface ScheduleProblem {
+  count: number;
+  /** preds[v]: units that must run before v (direct or through other devices; transitivity not needed). */
+  preds: number[][];
+  tensors: ScheduleTensor[];
+}
+
+export interface ScheduleOptions {
+  /**
+   * Work budget of the exact search, in search states (default: 2e7 / count, within 2,000..200,000). A
+   * count of work rather than a wall-clock limit, so that the same model always gets the same order.
+   */
+  maxStates?: number;
+}
+
+export interface ScheduleResult {
+  order: number[];
+  peakBytes: number;
+  /** Peak of the baseline (depth-first) order. */
+  baselinePeakBytes: number;
+  /** The search finished: no order has a lower peak. */
+  proven: boolean;
+}
+
+/** Incremental live-bytes bookkeeping over a partial order, with exact undo for the search. */
+class LiveState {
+  readonly n: number;
+  readonly outs: number[][];
+  readonly ins: number[][];
+  readonly succs: number[][];
+  readonly size: number[];
+  readonly go: boolean[];
+  readonly remaining: number[];
+  readonly touchedBy: number[];
+  readonly indegLeft: number[];
+  readonly scheduled: Uint8Array;
+  readonly words: Uint16Array;
+  ready: number[] = [];
+  resident = 0;
+  done = 0;
+
+  constructor(p: ScheduleProblem) {
+    const n = (this.n = p.count);
+    this.outs = Array.from({ length: n }, () => []);
+    this.ins = Array.from({ length: n }, () => []);
+    this.succs = Array.from({ length: n }, () => []);
+    this.size = p.tensors.map((t) => t.sizeBytes);
+    this.go = p.tensors.map((t) => t.isGraphOutput);
+    this.remaining = p.tensors.map((t) => t.readers.length);
+    this.touchedBy = p.tensors.map(() => -1);
+    p.tensors.forEach((t, i) => {
+      if (t.producer >= 0) this.outs[t.producer].push(i);
+      for (const r of t.readers) this.ins[r].push(i);
+    });
+    this.indegLeft = new Array<number>(n).fill(0);
+    p.preds.forEach((ps, v) => {
+      const uniq = [...new Set(ps)];
+      this.indegLeft[v] = uniq.length;
+      for (const u of uniq) this.succs[u].push(v);
+    });
+    this.scheduled = new Uint8Array(n);
+    this.words = new Uint16Array(Math.ceil(n / 16));
+    for (let v = 0; v < n; v++) if (this.indegLeft[v] === 0) this.ready.push(v);
+  }
+
+  /** Live bytes at the step where `v` runs next. */
+  stepBytes(v: number): number {
+    let m = this.resident;
+    for (const t of this.outs[v]) m += this.size[t];
+    for (const t of this.ins[v]) if (this.touchedBy[t] < 0) m += this.size[t];
+    return m;
+  }
+
+  apply(v: number): void {
+    for (const t of this.outs[v]) {
+      this.touchedBy[t] = v;
+      if (this.go[t] || this.remaining[t] > 0) this.resident += this.size[t];
+    }
+    for (const t of this.ins[v]) {
+      if (this.touchedBy[t] < 0) {
+        this.touchedBy[t] = v;
+        this.resident += this.size[t];
+      }
+      if (--this.remaining[t] === 0 && !this.go[t]) this.resident -= this.size[t];
+    }
+    this.scheduled[v] = 1;
+    this.words[v >> 4] |= 1 << (v & 15);
+    this.done++;
+    this.ready.splice(this.ready.indexOf(v), 1);
+    for (const s of this.succs[v]) if (--this.indegLeft[s] === 0) this.ready.push(s);
+  }
+
+  undo(v: number): void {
+    for (const s of this.succs[v]) {
+      if (this.indegLeft[s]++ === 0) this.ready.splice(this.ready.indexOf(s), 1);
+    }
+    this.ready.push(v);
+    this.done--;
+    this.words[v >> 4] &= ~(1 << (v & 15));
+    this.scheduled[v] = 0;
+    const ins = this.ins[v];
+    for (let k = ins.length - 1; k >= 0; k--) {
+      const t = ins[k];
+      if (this.remaining[t]++ === 0 && !this.go[t]) this.resident += this.size[t];
+      if (this.touchedBy[t] === v) {
+        this.touchedBy[t] = -1;
+        this.resident -= this.size[t];
+      }
+    }
+    for (const t of this.outs[v]) {
+      this.touchedBy[t] = -1;
+      if (this.go[t] || this.remaining[t] > 0) this.resident -= this.size[t];
+    }
+  }
+
+  key(): string {
+    return String.fromCharCode(...this.words);
+  }
+}
+
+/** Peak live bytes of an order (the same measure as the memory layer's lower bound). */
+export function orderPeak(p: ScheduleProblem, order: number[]): number {
+  const s = new LiveState(p);
+  let peak = 0;
+  for (const v of order) {
+    if (s.scheduled[v] || s.indegLeft[v] !== 0) throw new Error(`bug: order is not a topological order (unit ${v})`);
+    peak = Math.max(peak, s.stepBytes(v));
+    s.apply(v);
+  }
+  return peak;
+}
+
+/** Greedy list scheduling: the ready unit with the fewest live bytes at its step, then the fewest after it. */
+function greedyOrder(p: ScheduleProblem, rank: number[]): number[] {
+  const s = new LiveState(p);
+  const order: number[] = [];
+  while (s.done < s.n) {
+    let best = -1;
+    let bestKey: [number, number, number] = [Infinity, Infinity, Infinity];
+    for (const v of s.ready) {
+      const step = s.stepBytes(v);
+      s.apply(v);
+      const after = s.resident;
+      s.undo(v);
+      const key: [number, number, number] = [step, after, rank[v]];
+      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+        best = v;
+        bestKey = key;
+      }
+    }
+    order.push(best);
+    s.apply(best);
+  }
+  return order;
+}
+
+class Abort {}
+
+/**
+ * The order with the lowest peak: an exact branch and bound over sets of executed units (a DP over the
+ * down-sets of the dependency order, memoized, with the largest single-step footprint of the units still
+ * to run as a lower bound), seeded with the better of the baseline and a greedy order. Past its budget it
+ * keeps the best order seen. Never worse than the baseline, which it keeps on ties.
+ */
+export function scheduleForMemory(p: ScheduleProblem, baseline: number[], options: ScheduleOptions = {}): ScheduleResult {
+  const n = p.count;
+  const baselinePeak = orderPeak(p, baseline);
+  if (n <= 1) return { order: baseline.slice(), peakBytes: baselinePeak, baselinePeakBytes: baselinePeak, proven: true };
+  const rank = new Array<number>(n);
+  baseline.forEach((v, i) => (rank[v] = i));
+
+  let bestOrder = baseline.slice();
+  let bestPeak = baselinePeak;
+  const greedy = greedyOrder(p, rank);
+  const greedyPeak = orderPeak(p, greedy);
+  if (greedyPeak < bestPeak) {
+    bestOrder = greedy;
+    bestPeak = greedyPeak;
+  }
+
+  const s = new LiveState(p);
+  const local = new Array<number>(n).fill(0);
+  p.tensors.forEach((t) => {
+    if (t.producer >= 0) local[t.producer] += t.sizeBytes;
+    for (const r of t.readers) local[r] += t.sizeBytes;
+  });
+  const byLocal = Array.from({ length: n }, (_, v) => v).sort((a, b) => local[b] - local[a]);
+  const staticBound = () => {
+    for (const v of byLocal) if (!s.scheduled[v]) return local[v];
+    return 0;
+  };
+
+  interface Entry {
+    exact: boolean;
+    value: number;
+    choice: number;
+  }
+  const memo = new Map<string, Entry>();
+  // About 2e7 elementary steps, and never so many states that the memo itself grows large.
+  const maxStates = options.maxStates ?? Math.max(2000, Math.min(200_000, Math.floor(2e7 / n)));
+  let states = 0;
+  const path: number[] = [];
+  const pathPeak: number[] = [0];
+
+  /** Completes the current path by following memoized choices, and keeps it if it beats the best. */
+  const harvest = (restPeak: number) => {
+    const total = Math.max(pathPeak[pathPeak.length - 1], restPeak);
+    if (total >= bestPeak) return;
+    const tail: number[] = [];
+    while (s.done < n) {
+      const v = memo.get(s.key())!.choice;
+      tail.push(v);
+      s.apply(v);
+    }
+    for (let k = tail.length - 1; k >= 0; k--) s.undo(tail[k]);
+    bestOrder = [...path, ...tail];
+    bestPeak = total;
+  };
+
+  const search = (ub: number): number => {
+    if (s.done === n) {
+      harvest(0);
+      return 0;
+    }
+    const key = s.key();
+    const e = memo.get(key);
+    if (e) {
+      if (e.exact) {
+        harvest(e.value);
+        return e.value;
+      }
+      if (e.value >= ub) return e.value;
+    }
+    if (++states > maxStates) throw new Abort();
+    const lower = Math.max(s.resident, staticBound());
+    if (lower >= ub) {
+      memo.set(key, { exact: false, value: lower, choice: -1 });
+      return lower;
+    }
+    const cands = s.ready.map((v) => ({ v, m: s.stepBytes(v) }));
+    cands.sort((a, b) => a.m - b.m || rank[a.v] - rank[b.v]);
+    let best = ub;
+    let choice = -1;
+    for (const c of cands) {
+      if (c.m >= best) break;
+      s.apply(c.v);
+      path.push(c.v);
+      pathPeak.push(Math.max(pathPeak[pathPeak.length - 1], c.m));
+      let r: number;
+      try {
+        r = search(best);
+      } finally {
+        pathPeak.pop();
+        path.pop();
+        s.undo(c.v);
+      }
+      const val = Math.max(c.m, r);
+      if (val < best) {
+        best = val;
+        choice = c.v;
+        if (best <= lower) break;
+      }
+    }
+    memo.set(key, choice >= 0 ? { exact: true, value: best, choice } : { exact: false, value: ub, choice: -1 });
+    return best;
+  };
+
+  let proven = false;
+  try {
+    search(bestPeak);
+    // Finished: whatever was harvested is optimal, or nothing beat the seed and the seed is.
+    proven = true;
+  } catch (e) {
+    if (!(e instanceof Abort) && !(e instanceof RangeError)) throw e;
+  }
+  if (bestPeak >= baselinePeak) return { order: baseline.slice(), peakBytes: baselinePeak, baselinePeakBytes: baselinePeak, proven };
+  return { order: bestOrder, peakBytes: bestPeak, baselinePeakBytes: baselinePeak, proven };
+}

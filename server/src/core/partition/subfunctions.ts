@@ -1,0 +1,274 @@
+// Sub-functions: connected same-device pieces of the graph, split where needed to keep their DAG acyclic.
+import type { ClusterGraph, Clustering } from './fusion';
+import type { GraphIndex } from './graphIndex';
+import { MinHeap } from './minHeap';
+import type { SubFunction } from './types';
+
+class UnionFind {
+  private parent: number[];
+  constructor(n: number) {
+    this.parent = Array.from({ length: n }, (_, i) => i);
+  }
+  find(x: number): number {
+    let r = x;
+    while (this.parent[r] !== r) r = this.parent[r];
+    while (this.parent[x] !== r) {
+      const next = this.parent[x];
+      this.parent[x] = r;
+      x = next;
+    }
+    return r;
+  }
+  /** Joins the sets of a and b; the smaller root stays the root (keeps results independent of call order). */
+  union(a: number, b: number): number {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra === rb) return ra;
+    const [root, child] = ra < rb ? [ra, rb] : [rb, ra];
+    this.parent[child] = root;
+    return root;
+  }
+}
+
+/** Clusters in a topological order of the cluster DAG, earliest head first among the ready ones. */
+export function clusterOrder(cg: ClusterGraph): number[] {
+  const n = cg.succs.length;
+  const atPos = new Map<number, number>();
+  cg.headPos.forEach((p, x) => atPos.set(p, x));
+  const indeg = cg.preds.map((p) => p.length);
+  const heap = new MinHeap();
+  for (let x = 0; x < n; x++) if (indeg[x] === 0) heap.push(cg.headPos[x]);
+  const order: number[] = [];
+  while (heap.size > 0) {
+    const x = atPos.get(heap.pop())!;
+    order.push(x);
+    for (const y of cg.succs[x]) if (--indeg[y] === 0) heap.push(cg.headPos[y]);
+  }
+  if (order.length !== n) throw new Error('bug: the execution-unit graph has a cycle');
+  return order;
+}
+
+/** Pieces (union-find roots over clusters) in a topological order of their DAG, earliest head first. */
+function pieceTopoOrder(cg: ClusterGraph, piece: UnionFind): number[] {
+  const n = cg.succs.length;
+  const indeg = new Map<number, number>();
+  const psuccs = new Map<number, Set<number>>();
+  const minHead = new Map<number, number>();
+  for (let x = 0; x < n; x++) {
+    const r = piece.find(x);
+    if (!indeg.has(r)) indeg.set(r, 0);
+    if (!psuccs.has(r)) psuccs.set(r, new Set());
+    minHead.set(r, Math.min(minHead.get(r) ?? Infinity, cg.headPos[x]));
+  }
+  for (let x = 0; x < n; x++) {
+    const a = piece.find(x);
+    for (const y of cg.succs[x]) {
+      const b = piece.find(y);
+      if (a !== b && !psuccs.get(a)!.has(b)) {
+        psuccs.get(a)!.add(b);
+        indeg.set(b, indeg.get(b)! + 1);
+      }
+    }
+  }
+  const atHead = new Map<number, number>();
+  for (const [r, h] of minHead) atHead.set(h, r);
+  const heap = new MinHeap();
+  for (const [r, d] of indeg) if (d === 0) heap.push(minHead.get(r)!);
+  const out: number[] = [];
+  while (heap.size > 0) {
+    const r = atHead.get(heap.pop())!;
+    out.push(r);
+    for (const s of psuccs.get(r)!) {
+      const d = indeg.get(s)! - 1;
+      indeg.set(s, d);
+      if (d === 0) heap.push(minHead.get(s)!);
+    }
+  }
+  if (out.length !== indeg.size) throw new Error('bug: the sub-function DAG has a cycle');
+  return out;
+}
+
+/**
+ * Merges adjacent pieces joined by an edge that `mergeable` accepts, in topological order of the edges and
+ * until nothing changes (a merge can turn a path through a third piece into a direct edge, which makes a
+ * merge refused earlier possible), wherever no path leads from one to the other through a third piece.
+ * Pieces are atomic, so a path may enter a piece at a late cluster and leave from an early one: the search
+ * is bounded by a topological order of the pieces themselves, kept valid across merges the way
+ * Pearce and Kelly's dynamic topological sort does (only the pieces between the two are renumbered).
+ */
+function remerge(cg: ClusterGraph, order: number[], piece: UnionFind, mergeable: (x: number, y: number) => boolean): void {
+  const members = new Map<number, number[]>();
+  for (const x of order) {
+    const r = piece.find(x);
+    if (!members.has(r)) members.set(r, []);
+    members.get(r)!.push(x);
+  }
+  const ord = new Map<number, number>();
+  pieceTopoOrder(cg, piece).forEach((r, i) => ord.set(r, i));
+
+  /** Merges a and b (an edge a → b exists) unless that closes a cycle. */
+  const tryMerge = (a: number, b: number): boolean => {
+    const lb = ord.get(a)!;
+    const ub = ord.get(b)!;
+    const forward = [a];
+    const seenF = new Set([a]);
+    for (let i = 0; i < forward.length; i++) {
+      const p = forward[i];
+      for (const m of members.get(p)!) {
+        for (const s of cg.succs[m]) {
+          const q = piece.find(s);
+          if (q === p) continue;
+          if (q === b) {
+            if (p === a) continue;
+            return false;
+          }
+          if (!seenF.has(q) && ord.get(q)! < ub) {
+            seenF.add(q);
+            forward.push(q);
+          }
+        }
+      }
+    }
+    const backward = [b];
+    const seenB = new Set([b]);
+    for (let i = 0; i < backward.length; i++) {
+      const p = backward[i];
+      for (const m of members.get(p)!) {
+        for (const s of cg.preds[m]) {
+          const q = piece.find(s);
+          if (q === p || q === a) continue;
+          if (!seenB.has(q) && ord.get(q)! > lb) {
+            seenB.add(q);
+            backward.push(q);
+          }
+        }
+      }
+    }
+    // Renumber the affected pieces: b's ancestors (and b) first, then a (and its descendants), in the same slots.
+    const byOrd = (x: number, y: number) => ord.get(x)! - ord.get(y)!;
+    backward.sort(byOrd);
+    forward.sort(byOrd);
+    const slots = [...backward, ...forward].map((x) => ord.get(x)!).sort((x, y) => x - y);
+    [...backward, ...forward].forEach((x, i) => ord.set(x, slots[i]));
+    const bOrd = ord.get(b)!;
+    const r = piece.union(a, b);
+    members.set(r, [...members.get(a)!, ...members.get(b)!]);
+    if (r !== a) members.delete(a);
+    if (r !== b) members.delete(b);
+    ord.delete(a);
+    ord.delete(b);
+    ord.set(r, bOrd);
+    return true;
+  };
+
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const y of order) {
+      for (const x of cg.preds[y]) {
+        if (!mergeable(x, y)) continue;
+        const a = piece.find(x);
+        const b = piece.find(y);
+        if (a !== b && tryMerge(a, b)) changed = true;
+      }
+    }
+  }
+}
+
+export interface SubfunctionGrouping {
+  subfunctions: SubFunction[];
+  /** Sub-function index per cluster; -1 for unassigned nodes. */
+  sfOfCluster: number[];
+  /** Clusters of each sub-function, in cluster topological order. */
+  clustersOf: number[][];
+}
+
+/**
+ * Groups clusters into sub-functions. First, connected components over same-device edges (the
+ * definition). Where the component DAG has a cycle (A on gpu, B on cpu, C on gpu with A→B→C and A→C),
+ * the components involved are split by "device-change depth" (longest path counting device changes),
+ * which always yields an acyclic DAG, and the pieces are then merged back, in topological order of their
+ * edges and until nothing changes, wherever merging closes no cycle.
+ */
+export function groupSubfunctions(index: GraphIndex, clustering: Clustering, cg: ClusterGraph): SubfunctionGrouping {
+  const { clusters } = clustering;
+  const n = clusters.length;
+  const order = clusterOrder(cg);
+  const dev = (x: number) => clusters[x].device;
+  const sameDevice = (x: number, y: number) => dev(x) !== null && dev(x) === dev(y);
+
+  const comp = new UnionFind(n);
+  for (let x = 0; x < n; x++) for (const y of cg.succs[x]) if (sameDevice(x, y)) comp.union(x, y);
+
+  // Kahn over the component quotient: what it cannot process is on (or downstream of) a cycle.
+  const compSuccs = new Map<number, Set<number>>();
+  const compIndeg = new Map<number, number>();
+  for (let x = 0; x < n; x++) {
+    const a = comp.find(x);
+    if (!compSuccs.has(a)) compSuccs.set(a, new Set());
+    if (!compIndeg.has(a)) compIndeg.set(a, 0);
+  }
+  for (let x = 0; x < n; x++) {
+    const a = comp.find(x);
+    for (const y of cg.succs[x]) {
+      const b = comp.find(y);
+      if (a !== b && !compSuccs.get(a)!.has(b)) {
+        compSuccs.get(a)!.add(b);
+        compIndeg.set(b, compIndeg.get(b)! + 1);
+      }
+    }
+  }
+  const ready = [...compIndeg].filter(([, d]) => d === 0).map(([a]) => a);
+  const done = new Set<number>();
+  while (ready.length > 0) {
+    const a = ready.pop()!;
+    done.add(a);
+    for (const b of compSuccs.get(a)!) {
+      const d = compIndeg.get(b)! - 1;
+      compIndeg.set(b, d);
+      if (d === 0) ready.push(b);
+    }
+  }
+
+  const piece = new UnionFind(n);
+  if (done.size === compSuccs.size) {
+    for (let x = 0; x < n; x++) piece.union(x, comp.find(x));
+  } else {
+    const suspicious = (x: number) => !done.has(comp.find(x));
+    const level = new Array<number>(n).fill(0);
+    for (const x of order) {
+      for (const p of cg.preds[x]) level[x] = Math.max(level[x], level[p] + (sameDevice(p, x) ? 0 : 1));
+    }
+    for (let x = 0; x < n; x++) {
+      for (const y of cg.succs[x]) {
+        if (sameDevice(x, y) && (!suspicious(x) || level[x] === level[y])) piece.union(x, y);
+      }
+    }
+    remerge(cg, order, piece, (x, y) => sameDevice(x, y) && suspicious(x));
+  }
+
+  // Number the pieces in a topological order of the piece DAG, earliest head first, per device.
+  const pieceClusters = new Map<number, number[]>();
+  for (const x of order) {
+    if (dev(x) === null) continue;
+    const r = piece.find(x);
+    if (!pieceClusters.has(r)) pieceClusters.set(r, []);
+    pieceClusters.get(r)!.push(x);
+  }
+  const pieceOrder = pieceTopoOrder(cg, piece).filter((r) => pieceClusters.has(r));
+
+  const sfOfCluster = new Array<number>(n).fill(-1);
+  const perDevice = new Map<string, number>();
+  const subfunctions: SubFunction[] = [];
+  const clustersOf: number[][] = [];
+  for (const r of pieceOrder) {
+    const cs = pieceClusters.get(r)!;
+    const device = dev(cs[0])!;
+    const k = perDevice.get(device) ?? 0;
+    perDevice.set(device, k + 1);
+    const nodes = cs.flatMap((x) => clusters[x].nodes).sort((a, b) => index.pos[a] - index.pos[b]);
+    for (const x of cs) sfOfCluster[x] = subfunctions.length;
+    subfunctions.push({ id: `${device}/sf${k}`, device, nodes });
+    clustersOf.push(cs);
+  }
+  return { subfunctions, sfOfCluster, clustersOf };
+}
