@@ -75,6 +75,11 @@ function sweepPeak(size: Float64Array, from: Float64Array, until: Float64Array):
  * candidate that dies there (read only at that step, not a graph output). Generous on purpose: two outputs
  * claiming one input each count it, which can only lower the bound, never make it wrong.
  */
+/** Whether `output` may be written over `input` (claim 15): the input dies at the step that writes the output. */
+export function diesInto(input: TensorLifetime, output: TensorLifetime): boolean {
+  return !input.isGraphOutput && endStep(input) === output.firstStep && input.readerSteps.every((r) => r === output.firstStep);
+}
+
 function inplaceSavings(problem: MemoryProblem, size: Float64Array): Array<[number, number]> {
   const tensors = problem.tensors;
   if (!tensors.some((t) => t.inplaceCandidates?.length)) return [];
@@ -85,9 +90,7 @@ function inplaceSavings(problem: MemoryProblem, size: Float64Array): Array<[numb
     for (const name of t.inplaceCandidates ?? []) {
       const j = indexOf.get(name);
       if (j === undefined || j === i) continue;
-      const input = tensors[j];
-      const diesHere = !input.isGraphOutput && endStep(input) === t.firstStep && input.readerSteps.every((r) => r === t.firstStep);
-      if (diesHere) saved = Math.max(saved, Math.min(size[i], size[j]));
+      if (diesInto(tensors[j], t)) saved = Math.max(saved, Math.min(size[i], size[j]));
     }
     if (saved > 0 && endStep(t) >= t.firstStep) out.push([i, saved]);
   });

@@ -2,7 +2,8 @@
 import type { DeviceConfig } from '../device';
 import { livePeak } from '../memory/lowerBound';
 import type { MemoryProblem } from '../memory/types';
-import type { Graph } from '../onnx/model';
+import { isConstantNode, type Graph } from '../onnx/model';
+import { foldConstants } from './constantWeights';
 import type { ShapeResult } from '../onnx/shapes/types';
 import { assignComputeUnits, depthFirstOrder, deviceDependencies, scheduleConstraints, splitByDevice } from './executionUnits';
 import { indexGraph } from './graphIndex';
@@ -69,7 +70,34 @@ export interface PartitionOptions {
   scheduleMaxStates?: number;
 }
 
+/**
+ * Partitions `graph` over the configured devices. Constant nodes are weights (see constantWeights.ts): they
+ * run nowhere, and each is reported on the device of its first reader; indices and names refer to `graph`.
+ */
 export function partitionModel(graph: Graph, shapes: ShapeResult, config: DeviceConfig, options: PartitionOptions = {}): ModelPartition {
+  const folded = foldConstants(graph);
+  if (folded.original.length === graph.nodes.length) return partitionFolded(graph, shapes, config, options);
+  const inner = partitionFolded(folded.graph, shapes, config, options);
+  const back = (js: number[]) => js.map((j) => folded.original[j]);
+  const nodeDevice: (string | null)[] = new Array(graph.nodes.length).fill(null);
+  inner.nodeDevice.forEach((d, j) => (nodeDevice[folded.original[j]] = d));
+  const deviceOfReader = new Map<string, string | null>();
+  folded.graph.nodes.forEach((n, j) => {
+    for (const t of n.inputs) if (t && !deviceOfReader.has(t)) deviceOfReader.set(t, inner.nodeDevice[j]);
+  });
+  graph.nodes.forEach((n, i) => {
+    if (nodeDevice[i] === null && isConstantNode(n)) nodeDevice[i] = deviceOfReader.get(n.outputs[0]) ?? null;
+  });
+  return {
+    ...inner,
+    nodeNames: folded.names,
+    nodeDevice,
+    subfunctions: inner.subfunctions.map((sf) => ({ ...sf, nodeIndices: back(sf.nodeIndices) })),
+    executionUnits: inner.executionUnits.map((eu) => ({ ...eu, nodeIndices: back(eu.nodeIndices) })),
+  };
+}
+
+function partitionFolded(graph: Graph, shapes: ShapeResult, config: DeviceConfig, options: PartitionOptions): ModelPartition {
   const index = indexGraph(graph);
   const part = partitionGraph(graph, config, index);
   const { clusters } = part.clustering;

@@ -1,0 +1,74 @@
+// In-place chains for offset strategies: an output written over its dying input (claim 15) is packed as one
+// buffer with it, so packed and optimal share those bytes as the reuse method does, and can meet the lower bound.
+import { diesInto, endStep } from './lowerBound';
+import type { MemoryPlan, MemoryProblem, Placement, TensorLifetime } from './types';
+
+export interface InplaceChains {
+  /** One tensor per chain: lifetime from the chain's first start to its last end, size the largest. */
+  problem: MemoryProblem;
+  /** chainOf[i] = index in `problem.tensors` of original tensor i's chain. */
+  chainOf: number[];
+  /** inplaceOf[i] = the input original tensor i is written over, if any. */
+  inplaceOf: (string | undefined)[];
+}
+
+/** Groups each output with the dying input it may take in place (each input taken at most once). */
+export function inplaceChains(problem: MemoryProblem): InplaceChains | undefined {
+  const tensors = problem.tensors;
+  if (!tensors.some((t) => t.inplaceCandidates?.length)) return undefined;
+  const indexOf = new Map(tensors.map((t, i) => [t.name, i]));
+  const parent = tensors.map((_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i])));
+  const taken = new Set<number>();
+  const inplaceOf: (string | undefined)[] = new Array(tensors.length).fill(undefined);
+  // Producer order, so that a chain A → B → C grows link by link.
+  const order = tensors.map((_, i) => i).sort((a, b) => tensors[a].firstStep - tensors[b].firstStep || a - b);
+  for (const i of order) {
+    const out = tensors[i];
+    for (const name of out.inplaceCandidates ?? []) {
+      const j = indexOf.get(name);
+      if (j === undefined || j === i || taken.has(j) || !diesInto(tensors[j], out)) continue;
+      taken.add(j);
+      parent[root(i)] = root(j);
+      inplaceOf[i] = name;
+      break;
+    }
+  }
+  if (taken.size === 0) return undefined;
+  const chainIndex = new Map<number, number>();
+  const chains: TensorLifetime[] = [];
+  const chainOf = tensors.map((t, i) => {
+    const r = root(i);
+    let c = chainIndex.get(r);
+    if (c === undefined) {
+      c = chains.length;
+      chainIndex.set(r, c);
+      chains.push({ ...t, inplaceCandidates: undefined, readerSteps: t.readerSteps.slice() });
+    } else {
+      const ch = chains[c];
+      ch.sizeBytes = Math.max(ch.sizeBytes, t.sizeBytes);
+      ch.firstStep = Math.min(ch.firstStep, t.firstStep);
+      ch.lastStep = Math.max(endStep(ch), endStep(t));
+      ch.readerSteps.push(...t.readerSteps);
+      ch.isGraphOutput ||= t.isGraphOutput;
+    }
+    return c;
+  });
+  for (const ch of chains) ch.readerSteps.sort((a, b) => a - b);
+  return { problem: { ...problem, tensors: chains }, chainOf, inplaceOf };
+}
+
+/** Runs an offset strategy on the chains and gives every tensor its chain's offset and block. */
+export function planWithInplaceChains(problem: MemoryProblem, strategy: (p: MemoryProblem) => MemoryPlan): MemoryPlan {
+  const chains = inplaceChains(problem);
+  if (!chains) return strategy(problem);
+  const plan = strategy(chains.problem);
+  const placements: Placement[] = problem.tensors.map((t, i) => {
+    const p = plan.placements[chains.chainOf[i]];
+    const out: Placement = { name: t.name, offset: p.offset, block: p.block };
+    const of = chains.inplaceOf[i];
+    if (of) out.inplaceOf = of;
+    return out;
+  });
+  return { ...plan, placements };
+}
