@@ -224,13 +224,3 @@ export function main(argv: string[], io: CliIO): number {
 
 declare const __VERSION__: string | undefined;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.1.0';
-
-if (require.main === module) {
-  const out: string[] = [];
-  const code = main(process.argv.slice(2), {
-    stdout: (t) => out.push(t),
-    stderr: (t) => process.stderr.write(t + '\n'),
-  });
-  // One write at the end: large JSON goes out whole even when stdout is a pipe that closes early.
-  process.stdout.write(out.length ? out.join('\n') + '\n' : '', () => process.exit(code));
-}

@@ -59,7 +59,7 @@ test('plan JSON has the fields of SPEC section 6, and every tensor lies inside i
 test('the tight example overflows: exit 2, naming device, shortfall, peak step and tensors', () => {
   const r = run(['plan', tight]);
   assert.equal(r.code, 2, r.out + r.err);
-  assert.match(r.err, /tight\.devices:\d+:\d+: error: block overflow on npu0: needs .* but has 48\.0 MiB, short by .*peak is at step \d+.*largest live tensors are .*MiB/);
+  assert.match(r.err, /tight\.devices:\d+:\d+: error: block overflow on npu0: needs .* but has 24.0 MiB, short by .*peak is at step \d+.*largest live tensors are .*MiB/);
   assert.match(r.err, /To fit:/);
 });
 
