@@ -21,18 +21,18 @@ export interface SearchInstance {
   sectionList: Int32Array;
   /** Initial total size live in each section. */
   sectionTotal: Float64Array;
-  /** gcd of all sizes: every arena height is a multiple of it, so capacities step by it. */
+  /** gcd of all sizes: the arena of a canonical placement is a sum of sizes, so capacities step by it. */
   granularity: number;
   /** Largest section total: no arena can be lower. */
   lowerBound: number;
 }
 
-/** Beyond this many overlap pairs or section memberships, the instance would not fit in memory sensibly. */
-export const MAX_INSTANCE_ENTRIES = 20_000_000;
+/** Beyond this many overlap-list entries or section memberships, building and searching would take too long. */
+export const MAX_INSTANCE_ENTRIES = 8_000_000;
 
 /**
  * Builds the instance from half-open lifetimes [start, end) (end > start) and positive sizes. Returns
- * undefined when the overlap graph is too large to search (tens of millions of pairs).
+ * undefined when the overlap graph is too large to search (millions of pairs).
  */
 export function searchInstance(start: ArrayLike<number>, end: ArrayLike<number>, size: ArrayLike<number>): SearchInstance | undefined {
   const n = size.length;

@@ -26,6 +26,10 @@ const ABORTED = 3;
 const PLACE_FAILED = -1;
 const PLACE_OK = 0;
 const PLACE_SPLIT = 1;
+/** A frame scans for each of its first candidates; after this many, it sorts the rest once. */
+const LAZY_TRIES = 2;
+/** Spread of the seeded noise on ranking keys (jittered restarts): keys move by up to ±15%. */
+const JITTER = 0.3;
 
 /**
  * The search follows MiniMalloc (Moffitt, ASPLOS 2023). It only builds *canonical* solutions: every buffer
@@ -43,7 +47,8 @@ const PLACE_SPLIT = 1;
  *  - decomposition: once no unplaced buffer crosses a section boundary, the two sides are independent
  *    and are solved one after the other (a failure on one side never re-searches the other), each with
  *    its buffers ranked afresh.
- * The search is iterative (an explicit frame stack), so deep instances cannot overflow the JS stack.
+ * The search is iterative (an explicit frame stack), so deep instances cannot overflow the JS stack, and
+ * a frame finds its next candidate by a scan rather than sorting them all: most frames try only one.
  */
 export class CanonicalSearch {
   /** Offsets of the last solution found (valid after `decide` returns 'found'). */
@@ -76,7 +81,7 @@ export class CanonicalSearch {
   private trailTop = 0;
   /** Set by place(): the buffer just placed overlaps no unplaced buffer. */
   private hatless = false;
-  // Scratch for the sections a placement touches (cover: a difference array over sections).
+  /** Scratch for the sections a placement touches: a difference array over sections. */
   private readonly cover: Int32Array;
   // Ranks (per partition) and their undo trail.
   private readonly rank: Int32Array;
@@ -84,6 +89,8 @@ export class CanonicalSearch {
   private rankTrailVal: Int32Array;
   private rankTrailTop = 0;
   private preordering: Preordering = 'TWA';
+  /** Ranks come from a given order (a known solution's), and candidates are tried in rank order. */
+  private guided = false;
   private readonly crowd: Float64Array;
   /** Per-buffer factor on every ranking key: 1, or seeded noise to diversify restarts. */
   private readonly weight: Float64Array;
@@ -96,10 +103,26 @@ export class CanonicalSearch {
   /** Search frames: the (offset, rank) of the placement that led here; candidates must come after it. */
   private readonly fOffset: Float64Array;
   private readonly fRank: Int32Array;
-  /** Search frames: candidates cand[start .. end), next at pos. Split frames: cut points, the same way. */
-  private readonly fStart: Int32Array;
-  private readonly fEnd: Int32Array;
-  private readonly fPos: Int32Array;
+  /** Search frames: the last candidate tried (candidates go in increasing (offset, rank), or rank when guided). */
+  private readonly fTriedOffset: Float64Array;
+  private readonly fTriedRank: Int32Array;
+  /** Search frames: dominance line and highest offset section inference allows, set on entry. */
+  private readonly fMinHeight: Float64Array;
+  private readonly fMaxOffset: Float64Array;
+  /** Search frames: the partition's fullest section (most left to place) and its total then. */
+  private readonly fFullest: Int32Array;
+  private readonly fFullestTotal: Float64Array;
+  /**
+   * Search frames: candidates tried so far; past LAZY_TRIES, the rest come from a sorted list,
+   * cand[fCandStart .. fCandEnd), next at fCandPos.
+   */
+  private readonly fTries: Int32Array;
+  private readonly fCandStart: Int32Array;
+  private readonly fCandEnd: Int32Array;
+  private readonly fCandPos: Int32Array;
+  /** Candidate lists of the open search frames that have one, stacked. */
+  private cand: Int32Array;
+  private candTop = 0;
   /** Search frames: the candidate now placed (-1 none), whether it was hatless, and its trail mark. */
   private readonly fPlaced: Int32Array;
   private readonly fHatless: Uint8Array;
@@ -107,12 +130,27 @@ export class CanonicalSearch {
   /** Search frames that start a partition (they ranked its buffers) and their rank-trail mark. */
   private readonly fRoot: Uint8Array;
   private readonly fRankTrail: Int32Array;
-  /** Candidates of every open search frame, stacked. */
-  private cand: Int32Array;
-  private candTop = 0;
-  /** Sub-partition bounds of every open split frame, stacked. */
+  /** Search frames: their partition's members, memberStack[fMemStart .. fMemEnd), placed ones included. */
+  private readonly fMemStart: Int32Array;
+  private readonly fMemEnd: Int32Array;
+  /** Split frames: their cut points, cutStack[fCutStart .. fCutEnd), and the sub-partition being solved. */
+  private readonly fCutStart: Int32Array;
+  private readonly fCutEnd: Int32Array;
+  private readonly fSub: Int32Array;
+  /** Cut points of every open split frame, stacked. */
   private cutStack: Int32Array;
   private cutTop = 0;
+  /**
+   * Beside each cut point, where the members of the sub-partition that starts there begin in
+   * memberStack (beside the last cut point: where the last sub-partition's members end).
+   */
+  private memberAt: Int32Array;
+  /** The buffers of every open partition, stacked. */
+  private memberStack: Int32Array;
+  private memberTop = 0;
+  /** Scratch: the unplaced buffers of the partition at hand, and per-sub-partition counters. */
+  private readonly scan: Int32Array;
+  private readonly counter: Int32Array;
 
   constructor(private readonly inst: SearchInstance) {
     const n = inst.count;
@@ -144,25 +182,43 @@ export class CanonicalSearch {
     this.fHi = new Int32Array(depth);
     this.fOffset = new Float64Array(depth);
     this.fRank = new Int32Array(depth);
-    this.fStart = new Int32Array(depth);
-    this.fEnd = new Int32Array(depth);
-    this.fPos = new Int32Array(depth);
+    this.fTriedOffset = new Float64Array(depth);
+    this.fTriedRank = new Int32Array(depth);
+    this.fMinHeight = new Float64Array(depth);
+    this.fMaxOffset = new Float64Array(depth);
+    this.fFullest = new Int32Array(depth);
+    this.fFullestTotal = new Float64Array(depth);
+    this.fTries = new Int32Array(depth);
+    this.fCandStart = new Int32Array(depth);
+    this.fCandEnd = new Int32Array(depth);
+    this.fCandPos = new Int32Array(depth);
+    this.cand = new Int32Array(Math.max(16, 4 * n));
     this.fPlaced = new Int32Array(depth);
     this.fHatless = new Uint8Array(depth);
     this.fTrail = new Int32Array(depth);
     this.fRoot = new Uint8Array(depth);
     this.fRankTrail = new Int32Array(depth);
-    this.cand = new Int32Array(Math.max(16, 4 * n));
+    this.fMemStart = new Int32Array(depth);
+    this.fMemEnd = new Int32Array(depth);
+    this.fCutStart = new Int32Array(depth);
+    this.fCutEnd = new Int32Array(depth);
+    this.fSub = new Int32Array(depth);
     this.cutStack = new Int32Array(Math.max(16, 2 * S + 4));
+    this.memberAt = new Int32Array(this.cutStack.length);
+    this.memberStack = new Int32Array(Math.max(16, 2 * n));
+    this.scan = new Int32Array(n);
+    this.counter = new Int32Array(S + 2);
   }
 
   /**
    * Searches for a placement with every buffer below `capacity`. `preordering` ranks the buffers of each
-   * partition, which breaks ties between buffers at the same offset and so steers the search. Stops
-   * after `nodeLimit` nodes or at `deadline` (a performance.now() time), whichever comes first.
+   * partition, which breaks ties between buffers at the same offset and so steers the search; ranks
+   * given directly (a known solution's order) are followed as they are, candidates in rank order.
+   * `jitter` (non-zero) seeds noise on the ranking keys, for restarts that differ. Stops after
+   * `nodeLimit` nodes or at `deadline` (a performance.now() time), whichever comes first.
    */
-  decide(capacity: number, preordering: Preordering, nodeLimit: number, deadline: number, jitter = 0): Decision {
-    const { n, inst, fKind, fStart, fEnd, fPos, fPlaced, rank } = this;
+  decide(capacity: number, preordering: Preordering | Int32Array, nodeLimit: number, deadline: number, jitter = 0): Decision {
+    const { n, inst, fKind, fPlaced, rank } = this;
     if (jitter === 0) this.weight.fill(1);
     else {
       const random = mulberry32(jitter);
@@ -179,35 +235,44 @@ export class CanonicalSearch {
     }
     this.poolSize = n;
     this.trailTop = 0;
-    this.candTop = 0;
     this.cutTop = 0;
+    this.candTop = 0;
+    this.memberTop = 0;
     this.rankTrailTop = 0;
     this.nodes = 0;
-    this.preordering = preordering;
+    this.guided = typeof preordering !== 'string';
+    if (typeof preordering === 'string') this.preordering = preordering;
+    else rank.set(preordering);
     if (inst.lowerBound > capacity) return 'infeasible';
 
     let sp = 0;
     // The root splits the whole time axis wherever no buffer crosses a boundary.
-    this.pushRootSplit(sp++);
+    const rootCuts = this.cutTop;
+    this.pushCut(0);
+    for (let s = 0; s < this.sections - 1; s++) if (this.cuts[s] === 0) this.pushCut(s + 1);
+    this.pushCut(this.sections);
+    for (let i = 0; i < n; i++) this.scan[i] = i;
+    this.pushSplit(sp++, rootCuts, n);
     let ret = NONE;
     while (sp > 0) {
       const f = sp - 1;
       if (fKind[f] === SPLIT) {
         // Sub-partitions are solved in turn; the first that fails fails the whole split.
-        const sub = ret === NONE ? fPos[f] : ret === FOUND ? ++fPos[f] : -1;
-        if (sub < 0 || sub + 1 >= fEnd[f]) {
-          this.cutTop = fStart[f];
+        const sub = ret === NONE ? this.fSub[f] : ret === FOUND ? ++this.fSub[f] : -1;
+        if (sub < 0 || sub + 1 >= this.fCutEnd[f]) {
+          this.memberTop = this.memberAt[this.fCutStart[f]];
+          this.cutTop = this.fCutStart[f];
           sp--;
           if (sub >= 0) ret = FOUND;
           continue;
         }
-        const lo = this.cutStack[sub];
-        const hi = this.cutStack[sub + 1];
-        this.pushSearch(sp, lo, hi, 0, -1);
+        this.pushSearch(sp, this.cutStack[sub], this.cutStack[sub + 1], 0, -1);
+        this.fMemStart[sp] = this.memberAt[sub];
+        this.fMemEnd[sp] = this.memberAt[sub + 1];
         // A partition is a problem of its own: rank its buffers afresh, as its sections stand now.
         this.fRoot[sp] = 1;
         this.fRankTrail[sp] = this.rankTrailTop;
-        this.rankPartition(lo, hi);
+        if (!this.guided) this.rankPartition(sp);
         sp++;
         ret = NONE;
         continue;
@@ -215,13 +280,13 @@ export class CanonicalSearch {
 
       if (ret === NONE) {
         // A search frame, entered.
-        if (++this.nodes > nodeLimit || ((this.nodes & 255) === 0 && performance.now() > deadline)) {
+        if (++this.nodes > nodeLimit || ((this.nodes & 31) === 0 && performance.now() > deadline)) {
           this.popSearch(f);
           sp--;
           ret = ABORTED;
           continue;
         }
-        const status = this.collectCandidates(f, capacity);
+        const status = this.enter(f, capacity);
         if (status !== NONE) {
           this.popSearch(f);
           sp--;
@@ -237,13 +302,15 @@ export class CanonicalSearch {
           sp--;
           continue;
         }
-        if (this.fHatless[f]) fPos[f] = fEnd[f];
       }
       // Place the next candidate that survives inference, and descend.
       let descended = false;
-      while (fPos[f] < fEnd[f]) {
-        const b = this.cand[fPos[f]++];
+      // Hatless pruning: once a hatless buffer's subtree failed, so does everything else here.
+      for (let b = this.fHatless[f] ? -1 : this.nextCandidate(f); b >= 0; b = this.nextCandidate(f)) {
+        this.fTries[f]++;
         const offset = this.minOffset[b];
+        this.fTriedOffset[f] = offset;
+        this.fTriedRank[f] = rank[b];
         const cutBase = this.cutTop;
         this.fTrail[f] = this.trailTop;
         const outcome = this.place(b, offset, this.fLo[f], this.fHi[f], capacity);
@@ -256,13 +323,12 @@ export class CanonicalSearch {
         this.fHatless[f] = this.hatless ? 1 : 0;
         if (outcome === PLACE_SPLIT) {
           // place() left [lo, cut points..., hi] on the cut stack.
-          fKind[sp] = SPLIT;
-          fStart[sp] = cutBase;
-          fPos[sp] = cutBase;
-          fEnd[sp] = this.cutTop;
-          sp++;
+          this.pushSplit(sp++, cutBase, this.collectMembers(f));
         } else {
-          this.pushSearch(sp++, this.fLo[f], this.fHi[f], offset, rank[b]);
+          this.pushSearch(sp, this.fLo[f], this.fHi[f], offset, rank[b]);
+          this.fMemStart[sp] = this.fMemStart[f];
+          this.fMemEnd[sp] = this.fMemEnd[f];
+          sp++;
         }
         ret = NONE;
         descended = true;
@@ -285,30 +351,58 @@ export class CanonicalSearch {
     this.fOffset[f] = offset;
     this.fRank[f] = rank;
     this.fPlaced[f] = -1;
-    this.fStart[f] = this.candTop;
-    this.fEnd[f] = this.candTop;
-    this.fPos[f] = this.candTop;
+    this.fHatless[f] = 0;
+    this.fTries[f] = 0;
+    this.fCandStart[f] = this.candTop;
+    this.fCandPos[f] = this.candTop;
+    this.fCandEnd[f] = this.candTop;
   }
 
-  /** Frees a search frame's candidates; a partition's first frame also restores the ranks it replaced. */
+  /** Frees a frame's candidate list; a partition's first frame also restores the ranks it replaced. */
   private popSearch(f: number): void {
-    this.candTop = this.fStart[f];
-    if (this.fRoot[f]) {
-      const mark = this.fRankTrail[f];
-      for (let t = this.rankTrailTop - 1; t >= mark; t--) this.rank[this.rankTrailIdx[t]] = this.rankTrailVal[t];
-      this.rankTrailTop = mark;
-    }
+    this.candTop = this.fCandStart[f];
+    if (!this.fRoot[f]) return;
+    const mark = this.fRankTrail[f];
+    for (let t = this.rankTrailTop - 1; t >= mark; t--) this.rank[this.rankTrailIdx[t]] = this.rankTrailVal[t];
+    this.rankTrailTop = mark;
   }
 
-  /** The root is a split at every section boundary that no buffer crosses. */
-  private pushRootSplit(f: number): void {
+  /**
+   * Opens a split frame over the cut points cutStack[cutBase .. cutTop) and deals its members, the
+   * first `count` buffers of `scan`, out to the sub-partitions (by the section each starts in).
+   */
+  private pushSplit(f: number, cutBase: number, count: number): void {
+    const { sectionLo } = this.inst;
+    const { cutStack, counter, scan } = this;
+    const cutEnd = this.cutTop;
+    const parts = cutEnd - cutBase - 1;
+    counter.fill(0, 0, parts + 1);
+    const partOf = (u: number): number => {
+      // The last cut point at or before the buffer's first section.
+      let a = 0;
+      let b = parts - 1;
+      const s = sectionLo[u];
+      while (a < b) {
+        const m = (a + b + 1) >> 1;
+        if (cutStack[cutBase + m] <= s) a = m;
+        else b = m - 1;
+      }
+      return a;
+    };
+    for (let k = 0; k < count; k++) counter[partOf(scan[k]) + 1]++;
+    for (let j = 0; j < parts; j++) counter[j + 1] += counter[j];
+    while (this.memberTop + count > this.memberStack.length) this.memberStack = grow(this.memberStack);
+    while (cutEnd > this.memberAt.length) this.memberAt = grow(this.memberAt);
+    for (let j = 0; j <= parts; j++) this.memberAt[cutBase + j] = this.memberTop + counter[j];
+    for (let k = 0; k < count; k++) {
+      const u = scan[k];
+      this.memberStack[this.memberTop + counter[partOf(u)]++] = u;
+    }
+    this.memberTop += count;
     this.fKind[f] = SPLIT;
-    this.fStart[f] = this.cutTop;
-    this.fPos[f] = this.cutTop;
-    this.pushCut(0);
-    for (let s = 0; s < this.sections - 1; s++) if (this.cuts[s] === 0) this.pushCut(s + 1);
-    this.pushCut(this.sections);
-    this.fEnd[f] = this.cutTop;
+    this.fCutStart[f] = cutBase;
+    this.fCutEnd[f] = cutEnd;
+    this.fSub[f] = cutBase;
   }
 
   private pushCut(s: number): void {
@@ -317,16 +411,43 @@ export class CanonicalSearch {
   }
 
   /**
-   * Ranks the unplaced buffers of partition [lo, hi) by the preordering (MiniMalloc's static
+   * Copies the unplaced buffers of frame f's partition into `scan` and returns how many there are. It
+   * walks whichever is shorter: the partition's member list or the pool of all unplaced buffers.
+   */
+  private collectMembers(f: number): number {
+    const { sectionLo } = this.inst;
+    const { scan, placed } = this;
+    const start = this.fMemStart[f];
+    const end = this.fMemEnd[f];
+    let count = 0;
+    if (this.poolSize < end - start) {
+      const lo = this.fLo[f];
+      const hi = this.fHi[f];
+      for (let k = 0; k < this.poolSize; k++) {
+        const u = this.pool[k];
+        const s = sectionLo[u];
+        if (s >= lo && s < hi) scan[count++] = u;
+      }
+    } else {
+      for (let k = start; k < end; k++) {
+        const u = this.memberStack[k];
+        if (!placed[u]) scan[count++] = u;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Ranks the unplaced buffers of frame f's partition by the preordering (MiniMalloc's static
    * preordering, redone per partition so that T reflects what is left).
    */
-  private rankPartition(lo: number, hi: number): void {
+  private rankPartition(f: number): void {
     const { size, length, sectionLo, sectionHi } = this.inst;
-    const { members, crowd, total, weight } = this;
+    const { members, crowd, total, weight, scan } = this;
     members.length = 0;
-    for (let k = 0; k < this.poolSize; k++) {
-      const u = this.pool[k];
-      if (sectionLo[u] < lo || sectionLo[u] >= hi) continue;
+    const count = this.collectMembers(f);
+    for (let k = 0; k < count; k++) {
+      const u = scan[k];
       members.push(u);
       let c = 0;
       for (let s = sectionLo[u]; s < sectionHi[u]; s++) if (total[s] > c) c = total[s];
@@ -367,63 +488,110 @@ export class CanonicalSearch {
   }
 
   /**
-   * Fills frame f's candidate list: unplaced buffers of its partition in canonical order after the
-   * frame's (offset, rank), below the dominance line and low enough for every section. Returns FOUND
-   * when the partition is complete, NOT_FOUND when some buffer can no longer fit, NONE otherwise.
+   * Sets up search frame f: its dominance line (the lowest top any unplaced buffer can reach: nothing
+   * may start at or above it) and the highest offset section inference allows (every section must still
+   * hold its total above the next offset). Returns FOUND when the partition is complete, NOT_FOUND when
+   * some buffer can no longer fit, NONE otherwise.
    */
-  private collectCandidates(f: number, capacity: number): number {
-    const { size, sectionLo } = this.inst;
-    const { pool, minOffset, rank, total } = this;
-    const lo = this.fLo[f];
-    const hi = this.fHi[f];
+  private enter(f: number, capacity: number): number {
+    const { size } = this.inst;
+    const { minOffset, total, scan } = this;
+    const count = this.collectMembers(f);
+    if (count === 0) return FOUND;
     let minHeight = Infinity;
-    let any = false;
-    for (let k = 0; k < this.poolSize; k++) {
-      const u = pool[k];
-      const s = sectionLo[u];
-      if (s < lo || s >= hi) continue;
-      any = true;
+    for (let k = 0; k < count; k++) {
+      const u = scan[k];
       const top = minOffset[u] + size[u];
       if (top > capacity) return NOT_FOUND;
       if (top < minHeight) minHeight = top;
     }
-    if (!any) return FOUND;
-    // Everything placed from here on sits at or above the next offset, under each section's remaining
-    // total: that caps the offset for whichever buffer goes next.
-    let maxOffset = capacity;
-    for (let s = lo; s < hi; s++) {
-      const t = total[s];
-      if (t > 0 && capacity - t < maxOffset) maxOffset = capacity - t;
+    // The fullest section of the partition; totals only fall along a branch, so the parent's answer
+    // stands unless the buffer just placed crossed that section.
+    let fullest = f > 0 && this.fKind[f - 1] === SEARCH ? this.fFullest[f - 1] : -1;
+    if (fullest < 0 || total[fullest] !== this.fFullestTotal[f - 1]) {
+      fullest = this.fLo[f];
+      for (let s = fullest + 1; s < this.fHi[f]; s++) if (total[s] > total[fullest]) fullest = s;
     }
+    this.fFullest[f] = fullest;
+    this.fFullestTotal[f] = total[fullest];
+    this.fMinHeight[f] = minHeight;
+    this.fMaxOffset[f] = capacity - total[fullest];
+    this.fTriedOffset[f] = this.fOffset[f];
+    this.fTriedRank[f] = this.guided ? -1 : this.fRank[f];
+    return NONE;
+  }
+
+  /**
+   * The next candidate of frame f, or -1: the unplaced buffer of its partition that comes next in
+   * canonical order after the frame's (offset, rank), below the dominance line and the offset cap, and
+   * after the last one tried (by (offset, rank); when guided, by rank alone).
+   */
+  private nextCandidate(f: number): number {
+    if (this.fTries[f] === LAZY_TRIES) this.listCandidates(f);
+    if (this.fTries[f] >= LAZY_TRIES) return this.fCandPos[f] < this.fCandEnd[f] ? this.cand[this.fCandPos[f]++] : -1;
+    const { minOffset, rank, scan } = this;
+    const count = this.collectMembers(f);
+    const minHeight = this.fMinHeight[f];
+    const maxOffset = this.fMaxOffset[f];
     const afterOffset = this.fOffset[f];
     const afterRank = this.fRank[f];
+    const triedOffset = this.fTriedOffset[f];
+    const triedRank = this.fTriedRank[f];
+    let best = -1;
+    let bestOffset = Infinity;
+    let bestRank = 0;
+    for (let k = 0; k < count; k++) {
+      const u = scan[k];
+      const o = minOffset[u];
+      if (o >= minHeight || o > maxOffset) continue;
+      const r = rank[u];
+      // Canonical order: (offset, rank) never decreases along a branch.
+      if (o < afterOffset || (o === afterOffset && r < afterRank)) continue;
+      if (this.guided) {
+        if (r <= triedRank || (best >= 0 && r >= bestRank)) continue;
+      } else {
+        if (o < triedOffset || (o === triedOffset && r <= triedRank)) continue;
+        if (best >= 0 && (o > bestOffset || (o === bestOffset && r >= bestRank))) continue;
+      }
+      best = u;
+      bestOffset = o;
+      bestRank = r;
+    }
+    return best;
+  }
+
+  /**
+   * Lists, in the order nextCandidate() would return them, all the candidates of frame f after the last
+   * one tried: for frames that turn out to try many, one sort beats a scan per candidate.
+   */
+  private listCandidates(f: number): void {
+    const { minOffset, rank, scan } = this;
+    const count = this.collectMembers(f);
+    const minHeight = this.fMinHeight[f];
+    const maxOffset = this.fMaxOffset[f];
+    const afterOffset = this.fOffset[f];
+    const afterRank = this.fRank[f];
+    const triedOffset = this.fTriedOffset[f];
+    const triedRank = this.fTriedRank[f];
     const start = this.candTop;
     let end = start;
-    for (let k = 0; k < this.poolSize; k++) {
-      const u = pool[k];
-      const s = sectionLo[u];
-      if (s < lo || s >= hi) continue;
+    for (let k = 0; k < count; k++) {
+      const u = scan[k];
       const o = minOffset[u];
-      // Dominance: at or above some buffer's lowest top, this placement would leave a fillable gap.
       if (o >= minHeight || o > maxOffset) continue;
-      // Canonical order: (offset, rank) never decreases along a branch.
       const r = rank[u];
       if (o < afterOffset || (o === afterOffset && r < afterRank)) continue;
+      if (this.guided ? r <= triedRank : o < triedOffset || (o === triedOffset && r <= triedRank)) continue;
       if (end === this.cand.length) this.cand = grow(this.cand);
-      // Insertion sort by (offset, rank): lists are short, and the order is deterministic.
-      let k2 = end++;
-      while (k2 > start) {
-        const w = this.cand[k2 - 1];
-        const ow = minOffset[w];
-        if (ow < o || (ow === o && rank[w] < r)) break;
-        this.cand[k2] = w;
-        k2--;
-      }
-      this.cand[k2] = u;
+      this.cand[end++] = u;
     }
-    this.fEnd[f] = end;
+    const list = this.cand.subarray(start, end);
+    if (this.guided) list.sort((a, b) => rank[a] - rank[b]);
+    else list.sort((a, b) => minOffset[a] - minOffset[b] || rank[a] - rank[b]);
+    this.fCandStart[f] = start;
+    this.fCandPos[f] = start;
+    this.fCandEnd[f] = end;
     this.candTop = end;
-    return NONE;
   }
 
   /**
@@ -524,9 +692,7 @@ export class CanonicalSearch {
   }
 }
 
-const JITTER = 0.3;
-
-/** A small seedable PRNG (mulberry32): restarts differ, runs repeat. */
+/** A small seedable PRNG (mulberry32): restarts differ, and runs repeat. */
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
