@@ -1,5 +1,4 @@
 // The manifest language service facade: parse, resolve and check a device manifest.
-import type { DeviceConfig, SourceRange } from '../device';
 import type { ManifestAst } from './ast';
 import { checkManifest, type ModelSummary } from './checks';
 import { sortDiagnostics, type Diagnostic } from './diagnostics';
@@ -36,14 +35,7 @@ export function parseManifest(text: string): { ast: ManifestAst; diagnostics: Di
 }
 
 /** Turns the tree into the device configuration (plus model path, input pins, dim bindings) with its diagnostics. */
-export function resolveManifest(ast: ManifestAst): {
-  config: DeviceConfig;
-  modelPath?: string;
-  modelPathRange?: SourceRange;
-  inputs: Record<string, (number | string)[]>;
-  dims: Record<string, number>;
-  diagnostics: Diagnostic[];
-} {
+export function resolveManifest(ast: ManifestAst): ResolvedManifest {
   return resolve(ast);
 }
 

@@ -1,4 +1,5 @@
 // The decision procedure under `optimal`: do the buffers fit under a capacity? A depth-first search over canonical placements.
+import { mulberry32 } from './prng';
 import type { SearchInstance } from './optimalInstance';
 
 /**
@@ -690,18 +691,6 @@ export class CanonicalSearch {
     this.placed[b] = 0;
     this.poolSize++;
   }
-}
-
-/** A small seedable PRNG (mulberry32): restarts differ, and runs repeat. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function grow<T extends Int32Array | Float64Array>(a: T): T {

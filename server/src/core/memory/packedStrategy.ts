@@ -1,4 +1,5 @@
 // The `packed` strategy: offset packing of tensor lifetimes (greedy orders, best fit, then iterated improvement).
+import { mulberry32 } from './prng';
 import { alignUp, lowerBound } from './lowerBound';
 import { Packer, type PackingInstance, packingInstance } from './offsetPacking';
 import { reuseStrategy } from './reuseStrategy';
@@ -111,18 +112,6 @@ function squeakyWheel(inst: PackingInstance, packer: Packer, start: Float64Array
       if (top > line) priority[i] += scale * (top - line) * (0.5 + random());
     }
   }
-}
-
-/** A small, fast, seedable PRNG (mulberry32), so that packing is deterministic. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
