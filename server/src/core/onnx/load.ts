@@ -25,66 +25,106 @@ const WIRE_LEN = 2;
 /** In file mode, tensor payloads from this size on stay on disk (`payloadRef`). */
 const LARGE_PAYLOAD_BYTES = 4096;
 
-const int64 = (r: Reader) => r.int64();
-const uint64 = (r: Reader) => r.uint64();
-const readFloat = (r: Reader) => r.float();
-const readDouble = (r: Reader) => r.double();
-const readInt32 = (r: Reader) => r.int32();
+/*
+ * Every message reader below is one `while` loop with a `switch` on the field number, rather than a
+ * generic field iterator taking a callback: a callback is a closure allocated per message (millions of
+ * them on a large model) and a megamorphic call per field, which V8 cannot inline. `tag()` reads and
+ * validates the next tag; a field we do not read is skipped with `r.skip(wire)`.
+ */
 
-/** Reads a repeated scalar field that may be packed (length-delimited) or not. */
-function repeated(r: Reader, wire: number, out: number[], one: (r: Reader) => number): void {
-  if (wire === WIRE_LEN) {
-    const end = r.sub();
-    while (r.pos < end) out.push(one(r));
-  } else out.push(one(r));
+/**
+ * Reads the next field tag. ONNX uses no groups (3, 4) and wire types 6, 7 do not exist: such a tag
+ * means the bytes are not a model.
+ */
+function tag(r: Reader): number {
+  const t = r.uint32();
+  const wire = t & 7;
+  if (wire > 5 || wire === 3 || wire === 4 || t >>> 3 === 0) throw new RangeError(`invalid field tag ${t} at byte ${r.pos}`);
+  return t;
 }
 
-/** Iterates the fields of a length-delimited message. */
-function fields(r: Reader, end: number, onField: (field: number, wire: number) => boolean): void {
-  while (r.pos < end) {
-    const tag = r.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    // ONNX uses no groups (3, 4) and wire types 6, 7 do not exist: such a tag means the bytes are not a model.
-    if (wire > 5 || wire === 3 || wire === 4 || field === 0) throw new RangeError(`invalid field tag ${tag} at byte ${r.pos}`);
-    if (!onField(field, wire)) r.skip(wire);
+// Repeated scalar fields may be packed (one length-delimited run) or not (one value per tag).
+function repeatedInt64(r: Reader, wire: number, out: number[]): void {
+  if (wire !== WIRE_LEN) {
+    out.push(r.int64());
+    return;
   }
+  const end = r.sub();
+  while (r.pos < end) out.push(r.int64());
 }
-
-function sub(r: Reader): number {
-  return r.sub();
+function repeatedUint64(r: Reader, wire: number, out: number[]): void {
+  if (wire !== WIRE_LEN) {
+    out.push(r.uint64());
+    return;
+  }
+  const end = r.sub();
+  while (r.pos < end) out.push(r.uint64());
+}
+function repeatedInt32(r: Reader, wire: number, out: number[]): void {
+  if (wire !== WIRE_LEN) {
+    out.push(r.int32());
+    return;
+  }
+  const end = r.sub();
+  while (r.pos < end) out.push(r.int32());
+}
+function repeatedFloat(r: Reader, wire: number, out: number[]): void {
+  if (wire !== WIRE_LEN) {
+    out.push(r.float());
+    return;
+  }
+  const end = r.sub();
+  while (r.pos < end) out.push(r.float());
+}
+function repeatedDouble(r: Reader, wire: number, out: number[]): void {
+  if (wire !== WIRE_LEN) {
+    out.push(r.double());
+    return;
+  }
+  const end = r.sub();
+  while (r.pos < end) out.push(r.double());
 }
 
 function stringEntry(r: Reader, end: number): { key: string; value: string } {
   let key = '';
   let value = '';
-  fields(r, end, (f) => {
-    if (f === 1) key = r.string();
-    else if (f === 2) value = r.string();
-    else return false;
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: key = r.string(); break;
+      case 2: value = r.string(); break;
+      default: r.skip(t & 7);
+    }
+  }
   return { key, value };
 }
 
 function opsetImport(r: Reader, end: number): OpsetImport {
   let domain = '';
   let version = 0;
-  fields(r, end, (f) => {
-    if (f === 1) domain = r.string();
-    else if (f === 2) version = int64(r);
-    else return false;
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: domain = r.string(); break;
+      case 2: version = r.int64(); break;
+      default: r.skip(t & 7);
+    }
+  }
   return { domain, version };
 }
+
+/**
+ * Set when a decoded tensor keeps its data in an external file, so that `decode` walks the model for
+ * them only then (almost no model has any). Decoding is synchronous, so one flag serves every call.
+ */
+let sawExternalData = false;
 
 /** File mode: leaves a large packed payload on disk and records where it is. */
 function ref(t: Tensor, r: Reader, field: number, wire: number): boolean {
   if (wire !== WIRE_LEN || !r.windowed) return false;
-  const at = r.largePayload(LARGE_PAYLOAD_BYTES);
-  if (!at) return false;
-  t.payloadRef = { ...at, field };
+  const length = r.largePayload(LARGE_PAYLOAD_BYTES);
+  if (length < 0) return false;
+  t.payloadRef = { offset: r.pos - length, length, field };
   return true;
 }
 
@@ -92,25 +132,26 @@ function tensor(r: Reader, end: number): Tensor {
   const t: Tensor = { name: '', dataType: 0, dims: [] };
   let external: { key: string; value: string }[] | undefined;
   let dataLocation = 0;
-  fields(r, end, (f, w) => {
-    switch (f) {
-      case 1: repeated(r, w, t.dims, int64); break;
+  while (r.pos < end) {
+    const tg = tag(r);
+    const w = tg & 7;
+    switch (tg >>> 3) {
+      case 1: repeatedInt64(r, w, t.dims); break;
       case 2: t.dataType = r.int32(); break;
-      case 4: if (!ref(t, r, f, w)) repeated(r, w, (t.floatData ??= []), readFloat); break;
-      case 5: if (!ref(t, r, f, w)) repeated(r, w, (t.int32Data ??= []), readInt32); break;
+      case 4: if (!ref(t, r, 4, w)) repeatedFloat(r, w, (t.floatData ??= [])); break;
+      case 5: if (!ref(t, r, 5, w)) repeatedInt32(r, w, (t.int32Data ??= [])); break;
       case 6: (t.stringData ??= []).push(r.bytes()); break;
-      case 7: if (!ref(t, r, f, w)) repeated(r, w, (t.int64Data ??= []), int64); break;
+      case 7: if (!ref(t, r, 7, w)) repeatedInt64(r, w, (t.int64Data ??= [])); break;
       case 8: t.name = r.string(); break;
-      case 9: if (!ref(t, r, f, w)) t.raw = r.bytes(); break;
-      case 10: if (!ref(t, r, f, w)) repeated(r, w, (t.doubleData ??= []), readDouble); break;
-      case 11: if (!ref(t, r, f, w)) repeated(r, w, (t.uint64Data ??= []), uint64); break;
+      case 9: if (!ref(t, r, 9, w)) t.raw = r.bytes(); break;
+      case 10: if (!ref(t, r, 10, w)) repeatedDouble(r, w, (t.doubleData ??= [])); break;
+      case 11: if (!ref(t, r, 11, w)) repeatedUint64(r, w, (t.uint64Data ??= [])); break;
       case 12: t.docString = r.string(); break;
-      case 13: (external ??= []).push(stringEntry(r, sub(r))); break;
+      case 13: (external ??= []).push(stringEntry(r, r.sub())); break;
       case 14: dataLocation = r.int32(); break;
-      default: return false;
+      default: r.skip(w);
     }
-    return true;
-  });
+  }
   if (dataLocation === 1 || external) {
     const ref: ExternalDataRef = { location: '', offset: 0, length: null };
     for (const e of external ?? []) {
@@ -119,128 +160,145 @@ function tensor(r: Reader, end: number): Tensor {
       else if (e.key === 'length') ref.length = Number(e.value);
     }
     t.externalData = ref;
+    sawExternalData = true;
   }
   return t;
 }
 
 function sparseTensor(r: Reader, end: number): SparseTensor {
   const s: SparseTensor = { values: { name: '', dataType: 0, dims: [] }, indices: { name: '', dataType: 0, dims: [] }, dims: [] };
-  fields(r, end, (f, w) => {
-    if (f === 1) s.values = tensor(r, sub(r));
-    else if (f === 2) s.indices = tensor(r, sub(r));
-    else if (f === 3) repeated(r, w, s.dims, int64);
-    else return false;
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: s.values = tensor(r, r.sub()); break;
+      case 2: s.indices = tensor(r, r.sub()); break;
+      case 3: repeatedInt64(r, t & 7, s.dims); break;
+      default: r.skip(t & 7);
+    }
+  }
   return s;
+}
+
+/** TensorShapeProto.Dimension: a value (1), a symbol (2; '' is unknown), or neither (unknown). */
+function dimension(r: Reader, end: number): Dim {
+  let d: Dim = null;
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: d = r.int64(); break;
+      case 2: d = r.string() || null; break;
+      default: r.skip(t & 7);
+    }
+  }
+  return d;
 }
 
 function shape(r: Reader, end: number): Dim[] {
   const dims: Dim[] = [];
-  fields(r, end, (f) => {
-    if (f !== 1) return false;
-    const dend = sub(r);
-    let d: Dim = null;
-    fields(r, dend, (g) => {
-      if (g === 1) d = int64(r);
-      else if (g === 2) d = r.string() || null;
-      else return false;
-      return true;
-    });
-    dims.push(d);
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    if (t >>> 3 === 1) dims.push(dimension(r, r.sub()));
+    else r.skip(t & 7);
+  }
   return dims;
 }
 
 function tensorTypeBody(r: Reader, end: number, kind: 'tensor' | 'sparse_tensor'): ValueType {
   let elemType = 0;
   let dims: Dim[] | null = null;
-  fields(r, end, (f) => {
-    if (f === 1) elemType = r.int32();
-    else if (f === 2) dims = shape(r, sub(r));
-    else return false;
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: elemType = r.int32(); break;
+      case 2: dims = shape(r, r.sub()); break;
+      default: r.skip(t & 7);
+    }
+  }
   return { kind, elemType, shape: dims };
 }
 
-function inner(r: Reader, end: number, field: number): ValueType | null {
-  let t: ValueType | null = null;
-  fields(r, end, (f) => {
-    if (f !== field) return false;
-    t = typeProto(r, sub(r));
-    return true;
-  });
-  return t;
+/** The element type of a sequence or optional type (field 1 of their messages). */
+function inner(r: Reader, end: number): ValueType | null {
+  let v: ValueType | null = null;
+  while (r.pos < end) {
+    const t = tag(r);
+    if (t >>> 3 === 1) v = typeProto(r, r.sub());
+    else r.skip(t & 7);
+  }
+  return v;
+}
+
+function mapType(r: Reader, end: number): ValueType {
+  let keyType = 0;
+  let value: ValueType | null = null;
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: keyType = r.int32(); break;
+      case 2: value = typeProto(r, r.sub()); break;
+      default: r.skip(t & 7);
+    }
+  }
+  return { kind: 'map', keyType, value };
 }
 
 function typeProto(r: Reader, end: number): ValueType | null {
-  let t: ValueType | null = null;
-  fields(r, end, (f) => {
-    switch (f) {
-      case 1: t = tensorTypeBody(r, sub(r), 'tensor'); break;
-      case 8: t = tensorTypeBody(r, sub(r), 'sparse_tensor'); break;
-      case 4: t = { kind: 'sequence', elem: inner(r, sub(r), 1) }; break;
-      case 9: t = { kind: 'optional', elem: inner(r, sub(r), 1) }; break;
-      case 5: {
-        const mend = sub(r);
-        let keyType = 0;
-        let value: ValueType | null = null;
-        fields(r, mend, (g) => {
-          if (g === 1) keyType = r.int32();
-          else if (g === 2) value = typeProto(r, sub(r));
-          else return false;
-          return true;
-        });
-        t = { kind: 'map', keyType, value };
-        break;
-      }
-      default: return false;
+  let v: ValueType | null = null;
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: v = tensorTypeBody(r, r.sub(), 'tensor'); break;
+      case 8: v = tensorTypeBody(r, r.sub(), 'sparse_tensor'); break;
+      case 4: v = { kind: 'sequence', elem: inner(r, r.sub()) }; break;
+      case 9: v = { kind: 'optional', elem: inner(r, r.sub()) }; break;
+      case 5: v = mapType(r, r.sub()); break;
+      default: r.skip(t & 7);
     }
-    return true;
-  });
-  return t;
+  }
+  return v;
 }
 
 function valueInfo(r: Reader, end: number): ValueInfo {
   const v: ValueInfo = { name: '', type: null };
-  fields(r, end, (f) => {
-    if (f === 1) v.name = r.string();
-    else if (f === 2) v.type = typeProto(r, sub(r));
-    else if (f === 3) v.docString = r.string();
-    else return false;
-    return true;
-  });
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: v.name = r.string(); break;
+      case 2: v.type = typeProto(r, r.sub()); break;
+      case 3: v.docString = r.string(); break;
+      default: r.skip(t & 7);
+    }
+  }
   return v;
 }
 
 function attribute(r: Reader, end: number): Attribute {
   const a: Attribute = { name: '', type: 0 };
-  fields(r, end, (f, w) => {
-    switch (f) {
+  while (r.pos < end) {
+    const t = tag(r);
+    const w = t & 7;
+    switch (t >>> 3) {
       case 1: a.name = r.string(); break;
       case 2: a.f = r.float(); break;
-      case 3: a.i = int64(r); break;
+      case 3: a.i = r.int64(); break;
       case 4: a.s = r.bytes(); break;
-      case 5: a.t = tensor(r, sub(r)); break;
-      case 6: a.g = graph(r, sub(r)); break;
-      case 7: repeated(r, w, (a.floats ??= []), readFloat); break;
-      case 8: repeated(r, w, (a.ints ??= []), int64); break;
+      case 5: a.t = tensor(r, r.sub()); break;
+      case 6: a.g = graph(r, r.sub()); break;
+      case 7: repeatedFloat(r, w, (a.floats ??= [])); break;
+      case 8: repeatedInt64(r, w, (a.ints ??= [])); break;
       case 9: (a.strings ??= []).push(r.bytes()); break;
-      case 10: (a.tensors ??= []).push(tensor(r, sub(r))); break;
-      case 11: (a.graphs ??= []).push(graph(r, sub(r))); break;
+      case 10: (a.tensors ??= []).push(tensor(r, r.sub())); break;
+      case 11: (a.graphs ??= []).push(graph(r, r.sub())); break;
       case 13: a.docString = r.string(); break;
-      case 14: a.tp = typeProto(r, sub(r)); break;
-      case 15: (a.tps ??= []).push(typeProto(r, sub(r))); break;
+      case 14: a.tp = typeProto(r, r.sub()); break;
+      case 15: (a.tps ??= []).push(typeProto(r, r.sub())); break;
       case 20: a.type = r.int32(); break;
       case 21: a.refAttrName = r.string(); break;
-      case 22: a.sparseTensor = sparseTensor(r, sub(r)); break;
-      case 23: (a.sparseTensors ??= []).push(sparseTensor(r, sub(r))); break;
-      default: return false;
+      case 22: a.sparseTensor = sparseTensor(r, r.sub()); break;
+      case 23: (a.sparseTensors ??= []).push(sparseTensor(r, r.sub())); break;
+      default: r.skip(w);
     }
-    return true;
-  });
+  }
   if (a.type === 0) a.type = inferAttrType(a);
   return a;
 }
@@ -262,61 +320,61 @@ function inferAttrType(a: Attribute): number {
 
 function node(r: Reader, end: number): Node {
   const n: Node = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: [] };
-  fields(r, end, (f) => {
-    switch (f) {
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
       case 1: n.inputs.push(r.string()); break;
       case 2: n.outputs.push(r.string()); break;
       case 3: n.name = r.string(); break;
       case 4: n.opType = r.string(); break;
-      case 5: n.attributes.push(attribute(r, sub(r))); break;
+      case 5: n.attributes.push(attribute(r, r.sub())); break;
       case 6: n.docString = r.string(); break;
       case 7: n.domain = r.string(); break;
       case 8: n.overload = r.string(); break;
-      default: return false;
+      default: r.skip(t & 7);
     }
-    return true;
-  });
+  }
   return n;
 }
 
 function graph(r: Reader, end: number): Graph {
   const g: Graph = { name: '', nodes: [], inputs: [], outputs: [], initializers: [], sparseInitializers: [], valueInfo: [] };
-  fields(r, end, (f) => {
-    switch (f) {
-      case 1: g.nodes.push(node(r, sub(r))); break;
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: g.nodes.push(node(r, r.sub())); break;
       case 2: g.name = r.string(); break;
-      case 5: g.initializers.push(tensor(r, sub(r))); break;
+      case 5: g.initializers.push(tensor(r, r.sub())); break;
       case 10: g.docString = r.string(); break;
-      case 11: g.inputs.push(valueInfo(r, sub(r))); break;
-      case 12: g.outputs.push(valueInfo(r, sub(r))); break;
-      case 13: g.valueInfo.push(valueInfo(r, sub(r))); break;
-      case 15: g.sparseInitializers.push(sparseTensor(r, sub(r))); break;
-      default: return false;
+      case 11: g.inputs.push(valueInfo(r, r.sub())); break;
+      case 12: g.outputs.push(valueInfo(r, r.sub())); break;
+      case 13: g.valueInfo.push(valueInfo(r, r.sub())); break;
+      case 15: g.sparseInitializers.push(sparseTensor(r, r.sub())); break;
+      default: r.skip(t & 7);
     }
-    return true;
-  });
+  }
   return g;
 }
 
 function functionDef(r: Reader, end: number): FunctionDef {
   const fn: FunctionDef = { name: '', domain: '', inputs: [], outputs: [], attributes: [], attributeProtos: [], nodes: [], opsetImports: [], valueInfo: [] };
-  fields(r, end, (f) => {
-    switch (f) {
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
       case 1: fn.name = r.string(); break;
       case 4: fn.inputs.push(r.string()); break;
       case 5: fn.outputs.push(r.string()); break;
       case 6: fn.attributes.push(r.string()); break;
-      case 7: fn.nodes.push(node(r, sub(r))); break;
+      case 7: fn.nodes.push(node(r, r.sub())); break;
       case 8: fn.docString = r.string(); break;
-      case 9: fn.opsetImports.push(opsetImport(r, sub(r))); break;
+      case 9: fn.opsetImports.push(opsetImport(r, r.sub())); break;
       case 10: fn.domain = r.string(); break;
-      case 11: fn.attributeProtos.push(attribute(r, sub(r))); break;
-      case 12: fn.valueInfo.push(valueInfo(r, sub(r))); break;
+      case 11: fn.attributeProtos.push(attribute(r, r.sub())); break;
+      case 12: fn.valueInfo.push(valueInfo(r, r.sub())); break;
       case 13: fn.overload = r.string(); break;
-      default: return false;
+      default: r.skip(t & 7);
     }
-    return true;
-  });
+  }
   return fn;
 }
 
@@ -330,22 +388,23 @@ function modelProto(r: Reader): Model {
     docString: '', graph: emptyGraph(), functions: [], metadata: [],
   };
   let sawGraph = false;
-  fields(r, r.total, (f) => {
-    switch (f) {
-      case 1: m.irVersion = int64(r); break;
+  const end = r.total;
+  while (r.pos < end) {
+    const t = tag(r);
+    switch (t >>> 3) {
+      case 1: m.irVersion = r.int64(); break;
       case 2: m.producerName = r.string(); break;
       case 3: m.producerVersion = r.string(); break;
       case 4: m.domain = r.string(); break;
-      case 5: m.modelVersion = int64(r); break;
+      case 5: m.modelVersion = r.int64(); break;
       case 6: m.docString = r.string(); break;
-      case 7: m.graph = graph(r, sub(r)); sawGraph = true; break;
-      case 8: m.opsetImports.push(opsetImport(r, sub(r))); break;
-      case 14: m.metadata.push(stringEntry(r, sub(r))); break;
-      case 25: m.functions.push(functionDef(r, sub(r))); break;
-      default: return false;
+      case 7: m.graph = graph(r, r.sub()); sawGraph = true; break;
+      case 8: m.opsetImports.push(opsetImport(r, r.sub())); break;
+      case 14: m.metadata.push(stringEntry(r, r.sub())); break;
+      case 25: m.functions.push(functionDef(r, r.sub())); break;
+      default: r.skip(t & 7);
     }
-    return true;
-  });
+  }
   if (!sawGraph) throw new RangeError('the file has no graph (field 7 of ModelProto)');
   return m;
 }
@@ -369,6 +428,7 @@ function decode(r: WireReader): LoadResult {
   const diagnostics: LoadDiagnostic[] = [];
   if (r.total === 0) return { diagnostics: [{ severity: 'error', message: 'the file is empty: expected an ONNX model (protobuf ModelProto)' }] };
   let model: Model;
+  sawExternalData = false;
   try {
     model = modelProto(r);
   } catch (e) {
@@ -376,7 +436,7 @@ function decode(r: WireReader): LoadResult {
     return { diagnostics: [{ severity: 'error', message: `not a valid ONNX model (protobuf decoding failed: ${why})` }] };
   }
   if (model.opsetImports.length === 0 && model.irVersion < 3) model.opsetImports.push({ domain: '', version: 1 });
-  const external = externalDataTensors(model);
+  const external = sawExternalData ? externalDataTensors(model) : [];
   if (external.length > 0) {
     const files = [...new Set(external.map((t) => t.externalData!.location))];
     diagnostics.push({

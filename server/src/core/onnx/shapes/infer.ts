@@ -193,7 +193,9 @@ class Engine implements EngineHooks {
 
   /** Runs one node's shape function (or inlines its function body) and returns its outputs. */
   private runNode(node: Node, env: Env, opsets: Map<string, number>): Value[] {
-    const inputs = node.inputs.map((n) => (n ? env.get(n) : undefined));
+    const names = node.inputs;
+    const inputs = new Array<Value | undefined>(names.length);
+    for (let i = 0; i < names.length; i++) inputs[i] = names[i] ? env.get(names[i]) : undefined;
     const domain = node.domain === 'ai.onnx' ? '' : node.domain;
     const opset = opsets.get(domain) ?? DEFAULT_OPSET[domain] ?? 1;
     const ctx = new NodeContext(node, opset, inputs, this, env, opsets);
@@ -214,8 +216,8 @@ class Engine implements EngineHooks {
     const res: Value[] = new Array(node.outputs.length);
     for (let i = 0; i < node.outputs.length; i++) {
       let v: Value = ctx.outputs[i] ?? { kind: 'tensor', elemType: null, shape: null };
-      if (v.kind === 'tensor' && !isConcrete(v.shape) && !v.cause && node.outputs[i]) {
-        v = { ...v, cause: inheritedCause(inputs) ?? { tensor: node.outputs[i], reason: ctx.pendingReason ?? describeUnknown(node, v) } };
+      if (v.kind === 'tensor' && !v.cause && node.outputs[i] && !isConcrete(v.shape)) {
+        v = withCause(v, inheritedCause(inputs) ?? { tensor: node.outputs[i], reason: ctx.pendingReason ?? describeUnknown(node, v) });
       }
       res[i] = v;
     }
@@ -384,6 +386,19 @@ function inheritedCause(inputs: (Value | undefined)[]): TensorValue['cause'] | u
   return undefined;
 }
 
+/**
+ * `{ ...v, cause }` spelled out: object spread is a slow generic copy, and this runs for most outputs of a
+ * model with a symbolic batch dim. Absent keys stay absent.
+ */
+function withCause(v: TensorValue, cause: NonNullable<TensorValue['cause']>): TensorValue {
+  const o: TensorValue = { kind: 'tensor', elemType: v.elemType, shape: v.shape };
+  if ('data' in v) o.data = v.data;
+  if ('source' in v) o.source = v.source;
+  if ('sparse' in v) o.sparse = v.sparse;
+  o.cause = cause;
+  return o;
+}
+
 function stripCause(v: TensorValue): TensorValue {
   const { cause: _cause, ...rest } = v;
   return rest;
@@ -459,19 +474,29 @@ function declaredOf(g: Graph): Map<string, ValueInfo> {
 }
 
 function computeOrder(g: Graph): number[] {
+  // Plain loops: this runs once per graph, in the first (interpreted) run, where closures cost most.
+  const nodes = g.nodes;
   const producer = new Map<string, number>();
-  g.nodes.forEach((n, i) => n.outputs.forEach((o) => o && producer.set(o, i)));
+  for (let i = 0; i < nodes.length; i++) {
+    const outs = nodes[i].outputs;
+    for (let k = 0; k < outs.length; k++) if (outs[k]) producer.set(outs[k], i);
+  }
   let sorted = true;
-  outer: for (let i = 0; i < g.nodes.length; i++) {
-    for (const name of g.nodes[i].inputs) {
-      const p = name ? producer.get(name) : undefined;
+  outer: for (let i = 0; i < nodes.length; i++) {
+    const ins = nodes[i].inputs;
+    for (let k = 0; k < ins.length; k++) {
+      const p = ins[k] ? producer.get(ins[k]) : undefined;
       if (p !== undefined && p >= i) {
         sorted = false;
         break outer;
       }
     }
   }
-  if (sorted) return g.nodes.map((_, i) => i);
+  if (sorted) {
+    const identity = new Array<number>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) identity[i] = i;
+    return identity;
+  }
   const state = new Uint8Array(g.nodes.length);
   const order: number[] = [];
   // Iterative depth-first search (deep graphs would overflow recursion); a cycle is cut where it closes.

@@ -139,11 +139,12 @@ export function decodeTensor(t: Tensor, limit = MAX_DATA): number[] | undefined 
         case 4: out[i] = view.getUint16(o, true); break;
         case 5: out[i] = view.getInt16(o, true); break;
         case 6: out[i] = view.getInt32(o, true); break;
-        case 7: out[i] = Number(view.getBigInt64(o, true)); break;
+        // hi * 2^32 is exact and the one addition rounds to nearest like Number(BigInt), without a BigInt per element.
+        case 7: out[i] = view.getInt32(o + 4, true) * 4294967296 + view.getUint32(o, true); break;
         case 10: out[i] = halfToNumber(view.getUint16(o, true)); break;
         case 11: out[i] = view.getFloat64(o, true); break;
         case 12: out[i] = view.getUint32(o, true); break;
-        case 13: out[i] = Number(view.getBigUint64(o, true)); break;
+        case 13: out[i] = view.getUint32(o + 4, true) * 4294967296 + view.getUint32(o, true); break;
         case 16: out[i] = bfloat16ToNumber(view.getUint16(o, true)); break;
       }
     }

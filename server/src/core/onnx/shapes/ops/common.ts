@@ -125,12 +125,19 @@ export function windowAttrs(ctx: NodeContext, nSpatial: number, kernel: number[]
   if (autoPad === '') autoPad = 'NOTSET';
   return {
     kernel,
-    strides: Array.from({ length: nSpatial }, (_, i) => strides[i] ?? 1),
-    dilations: Array.from({ length: nSpatial }, (_, i) => dilations[i] ?? 1),
-    padsBegin: Array.from({ length: nSpatial }, (_, i) => pads[i] ?? 0),
-    padsEnd: Array.from({ length: nSpatial }, (_, i) => pads[i + nSpatial] ?? 0),
+    strides: padded(strides, 0, nSpatial, 1),
+    dilations: padded(dilations, 0, nSpatial, 1),
+    padsBegin: padded(pads, 0, nSpatial, 0),
+    padsEnd: padded(pads, nSpatial, nSpatial, 0),
     autoPad,
   };
+}
+
+/** `n` entries of `xs` from `from`, missing ones as `def` (a plain loop: Array.from with a callback is slow per Conv). */
+function padded(xs: readonly number[], from: number, n: number, def: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = xs[from + i] ?? def;
+  return out;
 }
 
 /** All known numbers of a Dim array, or undefined. */
