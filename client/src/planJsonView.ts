@@ -1,0 +1,120 @@
+// The read-only JSON view of a manifest's plan (SPEC 6), whole or one device's part, beside the manifest; it follows re-plans.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  GetPlanRequest,
+  MANIFEST_LANGUAGE_ID,
+  ShowPlanRequest,
+  type GetPlanParams,
+  type GetPlanResult,
+  type ShowPlanParams,
+  type ShowPlanResult,
+} from '../../server/src/protocol';
+import { asUri } from './modelTextView';
+
+/**
+ * `devicePlanner-plan:/dir/edge.gpu0.plan.json?manifest=<file uri>&device=gpu0`: the path names the
+ * tab (and its `.json` picks the language); the query says what to show.
+ */
+export const PLAN_JSON_SCHEME = 'devicePlanner-plan';
+
+interface PlanViewTarget {
+  manifestUri: string;
+  device?: string;
+}
+
+export class PlanJsonView implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly client: LanguageClient) {}
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri, token: vscode.CancellationToken): Promise<string> {
+    const target = parsePlanViewUri(uri);
+    if (!target) return JSON.stringify({ error: `not a plan view: ${uri.toString()}` }, null, 2);
+    try {
+      const params: ShowPlanParams = { manifestUri: target.manifestUri };
+      if (target.device !== undefined) params.device = target.device;
+      const result = await this.client.sendRequest<ShowPlanResult>(ShowPlanRequest, params, token);
+      return result.json;
+    } catch (e) {
+      return JSON.stringify({ error: `no plan: ${e instanceof Error ? e.message : String(e)}` }, null, 2) + '\n';
+    }
+  }
+
+  /** A manifest was re-planned: refresh its open plan views. */
+  planUpdated(manifestUri: string): void {
+    const manifest = canonical(manifestUri);
+    for (const doc of vscode.workspace.textDocuments) {
+      if (doc.uri.scheme !== PLAN_JSON_SCHEME) continue;
+      const target = parsePlanViewUri(doc.uri);
+      if (target && canonical(target.manifestUri) === manifest) this.changed.fire(doc.uri);
+    }
+  }
+
+  /**
+   * `devicePlanner.showPlan [manifestUri, device?]`. From a code lens (strings) it shows what it is told:
+   * one device, or the whole plan. From the palette or the editor title (no arguments, or a Uri) it asks
+   * which device.
+   */
+  async show(args: unknown[]): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const manifest = asUri(args[0]) ?? (editor?.document.languageId === MANIFEST_LANGUAGE_ID ? editor.document.uri : undefined);
+    if (!manifest) {
+      void vscode.window.showInformationMessage('Open a device manifest (*.devices) to see its plan.');
+      return;
+    }
+    let device = typeof args[1] === 'string' ? args[1] : undefined;
+    if (device === undefined && typeof args[0] !== 'string') {
+      const picked = await this.pickDevice(manifest);
+      if (picked === undefined) return; // dismissed
+      device = picked || undefined;
+    }
+    const doc = await vscode.workspace.openTextDocument(planViewUri(manifest, device));
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
+  }
+
+  /** A device name, '' for the whole plan, undefined when dismissed. */
+  private async pickDevice(manifest: vscode.Uri): Promise<string | undefined> {
+    const params: GetPlanParams = { uri: manifest.toString() };
+    const { plan } = await this.client.sendRequest<GetPlanResult>(GetPlanRequest, params);
+    const devices = plan?.devices ?? [];
+    if (devices.length === 0) return '';
+    const items: (vscode.QuickPickItem & { device: string })[] = [
+      { label: 'All devices', description: 'the whole plan', device: '' },
+      ...devices.map((d) => ({ label: d.name, description: d.kind, device: d.name })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { title: 'Show the plan of', placeHolder: 'a device, or all of them' });
+    return picked?.device;
+  }
+}
+
+function planViewUri(manifest: vscode.Uri, device: string | undefined): vscode.Uri {
+  const dir = path.posix.dirname(manifest.path);
+  const base = path.posix.basename(manifest.path).replace(/\.devices$/, '');
+  const query = new URLSearchParams({ manifest: manifest.toString() });
+  if (device !== undefined) query.set('device', device);
+  return vscode.Uri.from({
+    scheme: PLAN_JSON_SCHEME,
+    path: path.posix.join(dir, `${base}${device !== undefined ? '.' + device : ''}.plan.json`),
+    query: query.toString(),
+  });
+}
+
+function parsePlanViewUri(uri: vscode.Uri): PlanViewTarget | undefined {
+  const query = new URLSearchParams(uri.query);
+  const manifestUri = query.get('manifest');
+  if (!manifestUri) return undefined;
+  const device = query.get('device');
+  return device === null ? { manifestUri } : { manifestUri, device };
+}
+
+/** The editor's spelling of a URI, so that URIs from the server and from the editor compare equal. */
+function canonical(uri: string): string {
+  return vscode.Uri.parse(uri).toString();
+}

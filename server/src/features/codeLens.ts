@@ -1,0 +1,76 @@
+// Code lenses: a memory summary on each device line, a model summary on the model line, one per operator line of a model text view.
+import type { CodeLens } from 'vscode-languageserver';
+import { formatBytes } from '../core/format';
+import type { PlanSnapshot } from '../planService';
+import { OPEN_MODEL_TEXT_COMMAND, SHOW_PLAN_COMMAND, type ShowPlanCommandArgs } from '../protocol';
+import type { ManifestIndex } from './manifestIndex';
+import { homePlacement, planIndex } from './planIndex';
+import { lineRange, toRange } from './ranges';
+
+/** `peak 81.2 MiB / 224 MiB target · 3 sub-functions · reserve unused` */
+export function deviceLensTitle(s: PlanSnapshot | undefined, device: string): string {
+  if (!s) return 'planning…';
+  const d = planIndex(s).devices.get(device);
+  if (!d) return s.plan ? 'not planned' : 'no plan: see the problems';
+  const peak = d.weightsBytes + d.arenaBytes;
+  const sfs = `${d.subfunctions.length} sub-function${d.subfunctions.length === 1 ? '' : 's'}`;
+  let reserve: string;
+  if (!d.fits) reserve = `overflow by ${formatBytes(peak - d.memory)}`;
+  else if (d.reserveUsedBytes > 0) reserve = `reserve ${formatBytes(d.reserveUsedBytes)} used`;
+  else reserve = d.reserve > 0 ? 'reserve unused' : 'fits';
+  return `peak ${formatBytes(peak)} / ${formatBytes(d.target)} target · ${sfs} · ${reserve}`;
+}
+
+export function manifestCodeLenses(uri: string, index: ManifestIndex, s: PlanSnapshot | undefined): CodeLens[] {
+  const lenses: CodeLens[] = [];
+  const model = index.ast.models[0];
+  if (model) {
+    const title = !s
+      ? 'planning…'
+      : s.model
+        ? `${s.model.nodeCount} nodes · ${s.plan?.devices.length ?? 0} devices · ${s.plan?.transfers.length ?? 0} transfers · planned in ${s.planningMs.toFixed(0)} ms · show as text`
+        : 'model not loaded';
+    lenses.push({ range: toRange(model.keywordRange), command: s?.model ? { title, command: OPEN_MODEL_TEXT_COMMAND, arguments: [uri] } : { title, command: '' } });
+  }
+  for (const d of index.ast.devices) {
+    const args: ShowPlanCommandArgs = [uri, d.name];
+    lenses.push({ range: toRange(d.keywordRange), command: { title: deviceLensTitle(s, d.name), command: SHOW_PLAN_COMMAND, arguments: args } });
+  }
+  return lenses;
+}
+
+/** `block 7 · 2 uses · 1.53 MiB · gpu0/conv_engine` for one node of the model. */
+export function nodeLensTitle(s: PlanSnapshot, node: string): string | undefined {
+  const n = s.nodes.get(node);
+  if (!n) return undefined;
+  if (!n.device) return 'no device';
+  const unit = n.computeUnit ?? n.device;
+  const outs = planIndex(s).outputs.get(node) ?? [];
+  const placed = outs.map((t) => ({ t, p: homePlacement(s, t) })).filter((x) => x.p && x.p.device === n.device);
+  if (placed.length === 0) {
+    // A Constant is folded into the weights of the devices that read it; no execution unit runs it.
+    if (!n.executionUnit) {
+      const bytes = outs.reduce((sum, t) => sum + (s.tensors.get(t)?.info.bytes ?? 0), 0);
+      return `${n.opType === 'Constant' ? 'weights' : 'no execution unit'} · ${formatBytes(bytes)} · ${n.device}`;
+    }
+    // Every output stays inside the execution unit (fused into the next op): no block of its own.
+    return `fused in ${n.executionUnit} · no block · ${unit}`;
+  }
+  const first = placed[0]!.p!.tensor;
+  const size = placed.reduce((sum, x) => sum + x.p!.tensor.size, 0);
+  const blocks = placed.length === 1 ? `block ${first.block}` : `blocks ${placed.map((x) => x.p!.tensor.block).join(', ')}`;
+  return `${blocks} · ${first.uses} use${first.uses === 1 ? '' : 's'} · ${formatBytes(size)} · ${unit}`;
+}
+
+/** Lenses on the operator lines of a model's text (a model text view, or a `.onnxtxt` file). */
+export function modelTextCodeLenses(s: PlanSnapshot, nodeLines: Map<string, number>): CodeLens[] {
+  const lenses: CodeLens[] = [];
+  for (const [node, line] of nodeLines) {
+    const title = nodeLensTitle(s, node);
+    if (!title) continue;
+    const n = s.nodes.get(node)!;
+    const args: ShowPlanCommandArgs = [s.uri, n.device];
+    lenses.push({ range: lineRange(line), command: { title, command: n.device ? SHOW_PLAN_COMMAND : '', arguments: n.device ? args : undefined } });
+  }
+  return lenses.sort((a, b) => a.range.start.line - b.range.start.line);
+}
