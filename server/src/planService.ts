@@ -68,6 +68,13 @@ export interface PlanSnapshot {
   planningMs: number;
 }
 
+/**
+ * The part of a snapshot that diagnostics need. The worker posts it first, the bulky rest (plan, nodes,
+ * tensors) right after: diagnostics go out without waiting for the bulk to be copied between threads.
+ */
+export type PlanDiagnosis = Omit<PlanSnapshot, 'plan' | 'nodes' | 'tensors'>;
+type PlanDetails = Pick<PlanSnapshot, 'plan' | 'nodes' | 'tensors'>;
+
 /** The model text view of a model: its text and where each node (by display name) is written. */
 export interface ModelTextSnapshot {
   modelPath: string;
@@ -127,7 +134,9 @@ interface InvalidateJob {
 type Job = PlanJob | ModelTextJob | ParseTextJob | InvalidateJob;
 
 type JobReply =
-  | { id: number; kind: 'planned'; snapshot: PlanSnapshot }
+  /** Partial: the diagnosis of a plan job, followed by its 'planned'. */
+  | { id: number; kind: 'diagnosed'; diagnosis: PlanDiagnosis }
+  | { id: number; kind: 'planned'; details: PlanDetails }
   | { id: number; kind: 'modelText'; text: ModelTextSnapshot | { error: string } }
   | { id: number; kind: 'parsedText'; snapshot: TextModelSnapshot }
   | { id: number; kind: 'cancelled' }
@@ -244,10 +253,10 @@ function modelSummary(model: Model, sizeBytes: number): PlanSnapshot['model'] {
 }
 
 /** Runs one plan job. Pure of threads: the worker and the in-process fallback both call it. */
-function runPlan(job: PlanJob, cache: ModelCache): JobReply {
+function runPlan(job: PlanJob, cache: ModelCache): JobReply[] {
   const flag = new Int32Array(job.cancel);
   const isCancelled = () => Atomics.load(flag, 0) !== 0;
-  if (isCancelled()) return { id: job.id, kind: 'cancelled' };
+  if (isCancelled()) return [{ id: job.id, kind: 'cancelled' }];
   const t0 = performance.now();
   let modelKey: string | undefined;
   let summary: PlanSnapshot['model'];
@@ -267,7 +276,7 @@ function runPlan(job: PlanJob, cache: ModelCache): JobReply {
       timeLimitMs: job.timeLimitMs,
       isCancelled,
     });
-    if (outcome.cancelled || isCancelled()) return { id: job.id, kind: 'cancelled' };
+    if (outcome.cancelled || isCancelled()) return [{ id: job.id, kind: 'cancelled' }];
     const diagnostics: PlanDiagnostic[] = outcome.diagnostics;
     // Every tensor the features see has its inference facts (a placement without them would be a planner bug).
     const tensors = new Map<string, TensorEntry>();
@@ -317,7 +326,11 @@ function runPlan(job: PlanJob, cache: ModelCache): JobReply {
     snapshot = failedSnapshot(job, `internal error while planning (please report): ${(e as Error).stack ?? e}`);
   }
   snapshot.planningMs = performance.now() - t0;
-  return { id: job.id, kind: 'planned', snapshot };
+  const { plan, nodes, tensors, ...diagnosis } = snapshot;
+  return [
+    { id: job.id, kind: 'diagnosed', diagnosis },
+    { id: job.id, kind: 'planned', details: { plan, nodes, tensors } },
+  ];
 }
 
 /** A snapshot without a plan: the manifest's syntax and resolve diagnostics plus one error saying why. */
@@ -338,30 +351,35 @@ function runParseText(job: ParseTextJob): JobReply {
   return { id: job.id, kind: 'parsedText', snapshot: { uri: job.uri, version: job.version, diagnostics, nodeLines } };
 }
 
-function runJob(job: Job, cache: ModelCache): JobReply {
+/** The replies of one job: partial ones first, the final one last. */
+function runJob(job: Job, cache: ModelCache): JobReply[] {
   try {
     switch (job.type) {
       case 'plan':
         return runPlan(job, cache);
       case 'modelText':
-        return { id: job.id, kind: 'modelText', text: printed(cache, job.modelPath) };
+        return [{ id: job.id, kind: 'modelText', text: printed(cache, job.modelPath) }];
       case 'parseText':
-        return runParseText(job);
+        return [runParseText(job)];
       case 'invalidate':
         cache.invalidate(job.paths);
-        return { id: job.id, kind: 'done' };
+        return [{ id: job.id, kind: 'done' }];
     }
   } catch (e) {
-    return { id: job.id, kind: 'failed', message: (e as Error).stack ?? String(e) };
+    return [{ id: job.id, kind: 'failed', message: (e as Error).stack ?? String(e) }];
   }
 }
+
+const isPartial = (r: JobReply): boolean => r.kind === 'diagnosed';
 
 /** Entry point of the worker thread (server.ts calls it when started with PLAN_WORKER_ROLE). */
 export function runPlanWorker(): void {
   const port = parentPort;
   if (!port) throw new Error('bug: runPlanWorker outside a worker thread');
   const cache = new ModelCache();
-  port.on('message', (job: Job) => port.postMessage(runJob(job, cache)));
+  port.on('message', (job: Job) => {
+    for (const reply of runJob(job, cache)) port.postMessage(reply);
+  });
 }
 
 export function isPlanWorker(): boolean {
@@ -373,7 +391,8 @@ export function isPlanWorker(): boolean {
 // ---------------------------------------------------------------------------------------------
 
 interface JobRunner {
-  run(job: Job): Promise<JobReply>;
+  /** Resolves with the job's final reply; partial replies (a plan's diagnosis) go to `partial` first. */
+  run(job: Job, partial?: (reply: JobReply) => void): Promise<JobReply>;
   /** Kill work that ignores cancellation (the worker is replaced; its cache is lost). */
   reset(reason: string): void;
   dispose(): void;
@@ -383,8 +402,17 @@ interface JobRunner {
 class InlineRunner implements JobRunner {
   private readonly cache = new ModelCache();
   private tail: Promise<unknown> = Promise.resolve();
-  run(job: Job): Promise<JobReply> {
-    const p = this.tail.then(() => new Promise<JobReply>((res) => setImmediate(() => res(runJob(job, this.cache)))));
+  run(job: Job, partial?: (reply: JobReply) => void): Promise<JobReply> {
+    const p = this.tail.then(
+      () =>
+        new Promise<JobReply>((res) =>
+          setImmediate(() => {
+            const replies = runJob(job, this.cache);
+            for (const r of replies.slice(0, -1)) partial?.(r);
+            res(replies[replies.length - 1]!);
+          }),
+        ),
+    );
     this.tail = p;
     return p;
   }
@@ -398,7 +426,7 @@ const MAX_CRASHES = 3;
 /** Runs jobs in a worker thread, in order; replaces the worker if it dies or hangs on cancelled work. */
 class WorkerRunner implements JobRunner {
   private worker?: Worker;
-  private readonly pending = new Map<number, { resolve: (r: JobReply) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: JobReply) => void; partial?: (r: JobReply) => void }>();
   private crashes = 0;
   private fallback?: InlineRunner;
 
@@ -417,6 +445,10 @@ class WorkerRunner implements JobRunner {
     w.on('message', (reply: JobReply) => {
       this.crashes = 0;
       const p = this.pending.get(reply.id);
+      if (isPartial(reply)) {
+        p?.partial?.(reply);
+        return;
+      }
       this.pending.delete(reply.id);
       p?.resolve(reply);
     });
@@ -443,11 +475,11 @@ class WorkerRunner implements JobRunner {
     for (const [id, p] of jobs) p.resolve(restarted ? { id, kind: 'restarted' } : { id, kind: 'failed', message });
   }
 
-  run(job: Job): Promise<JobReply> {
-    if (this.fallback) return this.fallback.run(job);
+  run(job: Job, partial?: (reply: JobReply) => void): Promise<JobReply> {
+    if (this.fallback) return this.fallback.run(job, partial);
     const w = this.worker ?? this.spawn();
     return new Promise<JobReply>((resolve) => {
-      this.pending.set(job.id, { resolve });
+      this.pending.set(job.id, { resolve, partial });
       w.postMessage(job);
     });
   }
@@ -479,6 +511,8 @@ export interface PlanServiceOptions {
   workerScript?: string;
   /** Quiet time after an edit before re-planning. */
   debounceMs?: number;
+  /** The diagnostics of a manifest's current version are ready (its full plan follows). Never stale. */
+  onDiagnosed(diagnosis: PlanDiagnosis): void;
   /** A manifest's plan for its current version is ready. Never called with a stale version. */
   onPlanned(snapshot: PlanSnapshot): void;
   /** A textual model's diagnostics for its current version are ready. */
@@ -500,7 +534,7 @@ interface DocState {
   /** Bumped when the plan goes stale without an edit (settings, the model file): forces a re-plan. */
   epoch: number;
   /** The job of the version being worked on; its flag cancels it. */
-  inFlight?: { version: number | null; epoch: number; cancel: Int32Array; cancelledAt?: number };
+  inFlight?: { version: number | null; epoch: number; cancel: Int32Array; cancelledAt?: number; diagnosis?: PlanDiagnosis };
   snapshot?: PlanSnapshot;
   snapshotEpoch: number;
   textSnapshot?: TextModelSnapshot;
@@ -738,7 +772,15 @@ export class PlanService {
     } else {
       job = { type: 'parseText', id, uri: d.uri, version, text, cancel: cancelBuffer };
     }
-    void this.runner.run(job).then((reply) => this.finished(d, inFlight, reply));
+    void this.runner.run(job, (reply) => this.diagnosed(d, inFlight, reply)).then((reply) => this.finished(d, inFlight, reply));
+  }
+
+  /** A plan's diagnosis arrived ahead of its bulk: publish it if it is of the current version. */
+  private diagnosed(d: DocState, inFlight: NonNullable<DocState['inFlight']>, reply: JobReply): void {
+    if (reply.kind !== 'diagnosed') return;
+    inFlight.diagnosis = reply.diagnosis;
+    const current = this.docs.get(d.uri) === d && inFlight.version === d.version && inFlight.epoch === d.epoch && reply.diagnosis.text === d.text;
+    if (current) this.options.onDiagnosed(reply.diagnosis);
   }
 
   private finished(d: DocState, inFlight: NonNullable<DocState['inFlight']>, reply: JobReply): void {
@@ -749,9 +791,10 @@ export class PlanService {
       // Only the current version (and epoch) is published; older results still serve hovers meanwhile.
       const current = inFlight.version === d.version && inFlight.epoch === d.epoch;
       if (reply.kind === 'planned' || reply.kind === 'parsedText' || reply.kind === 'failed') d.snapshotEpoch = inFlight.epoch;
-      if (reply.kind === 'planned') {
-        d.snapshot = reply.snapshot;
-        if (current && reply.snapshot.text === d.text) this.options.onPlanned(reply.snapshot);
+      if (reply.kind === 'planned' && inFlight.diagnosis) {
+        const snap: PlanSnapshot = { ...inFlight.diagnosis, ...reply.details };
+        d.snapshot = snap;
+        if (current && snap.text === d.text) this.options.onPlanned(snap);
       } else if (reply.kind === 'parsedText') {
         d.textSnapshot = reply.snapshot;
         if (current) this.options.onTextModelParsed?.(reply.snapshot);
@@ -759,6 +802,7 @@ export class PlanService {
         if (d.kind === 'manifest') {
           const snap = failedSnapshot(d, reply.message);
           d.snapshot = snap;
+          this.options.onDiagnosed(snap);
           this.options.onPlanned(snap);
         } else {
           d.textSnapshot = { uri: d.uri, version: d.version, nodeLines: new Map(), diagnostics: [] };

@@ -103,8 +103,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     workerScript: options.workerScript,
     debounceMs: options.debounceMs,
     log,
+    onDiagnosed: (d) => {
+      void connection.sendDiagnostics({ uri: d.uri, version: d.version ?? undefined, diagnostics: manifestDiagnostics(d) });
+    },
     onPlanned: (s) => {
-      void connection.sendDiagnostics({ uri: s.uri, version: s.version ?? undefined, diagnostics: manifestDiagnostics(s) });
       void connection.sendNotification(PlanUpdatedNotification, planUpdated(s));
       refreshLenses();
     },

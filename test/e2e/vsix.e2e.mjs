@@ -224,24 +224,24 @@ function tabNames(page) {
 }
 
 async function quickOpen(page, name) {
-  await pick(page, 'Control+P', name, name);
+  await pick(page, 'Control+P', name, name); // a file row reads `edge.devicesws` (name, then folder)
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: TIMEOUT_MS });
 }
 
 async function runCommand(page, title) {
-  await pick(page, 'F1', '>' + title, title);
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await pick(page, 'F1', '>' + title, new RegExp(`^\\s*${escaped}(?![\\w ])`)); // not `… Editors in Group`
 }
 
-/** Opens the quick input with `key`, types `query`, and clicks the row whose label starts with `label`. */
-async function pick(page, key, query, label) {
+/** Opens the quick input with `key`, types `query`, and clicks the first row whose text matches `row`. */
+async function pick(page, key, query, rowText) {
   const widget = page.locator('.quick-input-widget');
   await widget.waitFor({ state: 'hidden', timeout: TIMEOUT_MS }).catch(() => undefined);
   await page.keyboard.press(key);
   const input = widget.locator('input');
   await input.waitFor({ timeout: TIMEOUT_MS });
   await input.fill(query);
-  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const row = widget.locator('.monaco-list-row', { hasText: new RegExp(`^\\s*${escaped}(?![\\w.])`) }).first();
+  const row = widget.locator('.monaco-list-row', { hasText: rowText }).first();
   await row.waitFor({ timeout: TIMEOUT_MS });
   await row.click();
 }

@@ -1,6 +1,6 @@
 // Diagnostics: the planner's and the parsers' findings as LSP diagnostics, related places in the model text view.
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic, type DiagnosticRelatedInformation } from 'vscode-languageserver';
-import type { PlanDiagnostic, PlanSnapshot, Severity, TextModelSnapshot } from '../planService';
+import type { PlanDiagnosis, PlanDiagnostic, Severity, TextModelSnapshot } from '../planService';
 import { modelTextUri } from '../protocol';
 import { lineRange, toRange } from './ranges';
 
@@ -28,7 +28,7 @@ function convert(d: PlanDiagnostic, related: (r: NonNullable<PlanDiagnostic['rel
 }
 
 /** A manifest's diagnostics. Related nodes point at their line in the model text view of the manifest's model. */
-export function manifestDiagnostics(s: PlanSnapshot): Diagnostic[] {
+export function manifestDiagnostics(s: PlanDiagnosis): Diagnostic[] {
   const viewUri = s.modelPath ? modelTextUri(s.modelPath, s.uri) : undefined;
   return s.diagnostics.map((d) =>
     convert(d, (r) => {
