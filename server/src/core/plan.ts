@@ -1,6 +1,6 @@
 // The pipeline: manifest text + model → shapes → partition → execution units → memory plan per device (plain data).
 import { isAbsolute, join, normalize } from 'node:path';
-import type { DeviceSpec, SourceRange } from './device';
+import type { DeviceConfig, DeviceSpec, SourceRange } from './device';
 import { checkManifest, parseManifest, resolveManifest, sortDiagnostics, summarizeModel } from './manifest';
 import type { Diagnostic, ManifestAst, Severity } from './manifest';
 import { planMemory } from './memory/strategies';
@@ -38,7 +38,8 @@ export interface PlanRequest {
 
 /** A manifest diagnostic, possibly with related places in the model (a node of the model text view). */
 export interface PlanOutcomeDiagnostic extends Diagnostic {
-  related?: { message: string; modelNode?: string }[];
+  /** `modelNode`: the node that writes `tensor` (absent for graph inputs and tensors arriving from another device). */
+  related?: { message: string; modelNode?: string; tensor?: string }[];
 }
 
 export interface NodePlacement {
@@ -116,7 +117,7 @@ export function planManifest(req: PlanRequest): PlanOutcome {
   outcome.model = model;
   if (req.isCancelled?.()) return cancelled(outcome, finish);
 
-  const shapes = inferShapes(model, { inputs: pinnedInputs(resolved.inputs, resolved.dims), dims: resolved.dims });
+  const shapes = cachedShapes(model, pinnedInputs(resolved.inputs, resolved.dims), resolved.dims);
   outcome.shapes = shapes;
   for (const d of shapes.diagnostics) diagnostics.push(diag(d.severity, d.message, modelRange, 'shapes'));
   for (const t of shapes.tensors.values()) outcome.tensors.set(t.name, { info: t, placements: [] });
@@ -132,10 +133,11 @@ export function planManifest(req: PlanRequest): PlanOutcome {
     if (req.strategy) d.strategy = req.strategy;
     else if (req.defaultStrategy && !declaresStrategy(parsed.ast, d.name)) d.strategy = req.defaultStrategy;
   }
-  const partition = partitionModel(model.graph, shapes, config);
+  const partition = cachedPartition(model, shapes, config);
   outcome.partition = partition;
   for (const d of partition.diagnostics) {
-    const range = d.range ?? (d.placement !== undefined ? config.places[d.placement]?.range : undefined)
+    // Ranges come from the current config, never from the (possibly cached) partition: lines move as the user types.
+    const range = (d.placement !== undefined ? config.places[d.placement]?.range : undefined)
       ?? (d.code === 'unsupported-op' ? modelRange : config.devices.find((x) => x.name === d.device)?.range) ?? modelRange;
     diagnostics.push({ ...diag(d.severity, d.message, range, d.code), ...(d.node ? { related: [{ message: d.message, modelNode: d.node }] } : {}) });
   }
@@ -148,7 +150,7 @@ export function planManifest(req: PlanRequest): PlanOutcome {
     const spec = specs.get(dp.name)!;
     const problem: MemoryProblem = { ...dp.problem, timeLimitMs: req.timeLimitMs ?? dp.problem.timeLimitMs };
     const t0 = performance.now();
-    const memory = planMemory(problem, spec.strategy);
+    const memory = cachedMemoryPlan(dp.problem, problem, spec.strategy);
     const planningMs = performance.now() - t0;
     const device = planDevice(spec, dp, problem, memory, partition, planningMs);
     outcome.plan.devices.push(device);
@@ -160,6 +162,60 @@ export function planManifest(req: PlanRequest): PlanOutcome {
     diagnostics.push(...fitDiagnostics(parsed.ast, spec, device, problem, partition));
   }
   return finish();
+}
+
+/**
+ * Shapes depend only on the model and the manifest's `input`/`dim` lines, not on the devices: while a user
+ * edits devices, re-planning reuses them (the model object is the language server's cached one). Results
+ * are never mutated downstream.
+ */
+const shapeCache = new WeakMap<Model, Map<string, ShapeResult>>();
+const SHAPE_CACHE_ENTRIES = 4;
+
+function cachedShapes(model: Model, inputs: Record<string, number[]>, dims: Record<string, number>): ShapeResult {
+  const key = JSON.stringify([inputs, dims]);
+  let byKey = shapeCache.get(model);
+  if (!byKey) shapeCache.set(model, (byKey = new Map()));
+  let shapes = byKey.get(key);
+  if (!shapes) {
+    shapes = inferShapes(model, { inputs, dims });
+    if (byKey.size >= SHAPE_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, shapes);
+  }
+  return shapes;
+}
+
+/**
+ * The partition depends on the model, its shapes and the devices' operation information, not on memory
+ * sizes or strategies: an edit of `memory`, `reserve` or `strategy` (the common what-if) reuses it.
+ */
+const partitionCache = new WeakMap<ShapeResult, Map<string, ModelPartition>>();
+const PARTITION_CACHE_ENTRIES = 4;
+const NOT_PARTITION_INPUTS = new Set(['range', 'memoryBytes', 'reserveBytes', 'strategy']);
+
+function cachedPartition(model: Model, shapes: ShapeResult, config: DeviceConfig): ModelPartition {
+  const key = JSON.stringify(config, (k, v) => (NOT_PARTITION_INPUTS.has(k) ? undefined : v));
+  let byKey = partitionCache.get(shapes);
+  if (!byKey) partitionCache.set(shapes, (byKey = new Map()));
+  let partition = byKey.get(key);
+  if (!partition) {
+    partition = partitionModel(model.graph, shapes, config);
+    if (byKey.size >= PARTITION_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, partition);
+  }
+  return partition;
+}
+
+/** Memory plans of a cached partition's problems, by strategy and time limit (a plan is a pure function of them). */
+const memoryCache = new WeakMap<MemoryProblem, Map<string, MemoryPlan>>();
+
+function cachedMemoryPlan(base: MemoryProblem, problem: MemoryProblem, strategy: StrategyName): MemoryPlan {
+  const key = `${strategy}:${problem.timeLimitMs ?? ''}`;
+  let byKey = memoryCache.get(base);
+  if (!byKey) memoryCache.set(base, (byKey = new Map()));
+  let plan = byKey.get(key);
+  if (!plan) byKey.set(key, (plan = planMemory(problem, strategy)));
+  return plan;
 }
 
 function cancelled(outcome: PlanOutcome, finish: () => PlanOutcome): PlanOutcome {
@@ -278,7 +334,7 @@ function fitDiagnostics(ast: ManifestAst, spec: DeviceSpec, device: PlanDevice, 
     nameRange, 'block-overflow');
   const related = live.slice(0, OVERFLOW_TENSORS_NAMED).map((t) => {
     const producer = partition.executionUnits.find((e) => e.device === spec.name && e.step === t.producerStep);
-    return { message: `${t.name}: ${formatBytes(t.sizeBytes)}, live over steps ${t.firstStep}–${t.lastStep}`, modelNode: producer?.nodes[0] };
+    return { message: `${t.name}: ${formatBytes(t.sizeBytes)}, live over steps ${t.firstStep}–${t.lastStep}`, modelNode: producer?.nodes[0], tensor: t.name };
   });
   d.related = related;
   return [d];
