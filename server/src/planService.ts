@@ -588,16 +588,8 @@ export class PlanService {
     if (JSON.stringify(this.planSettings()) !== before) for (const d of this.docs.values()) if (d.kind === 'manifest') this.invalidate(d);
   }
 
-  getSettings(): DevicePlannerSettings {
-    return this.settings;
-  }
-
   setTrusted(trusted: boolean): void {
     this.trusted = trusted;
-  }
-
-  isTrusted(): boolean {
-    return this.trusted;
   }
 
   private planSettings(): { defaultStrategy?: StrategyName; timeLimitMs: number } {
@@ -785,7 +777,6 @@ export class PlanService {
 
   private finished(d: DocState, inFlight: NonNullable<DocState['inFlight']>, reply: JobReply): void {
     if (d.inFlight === inFlight) d.inFlight = undefined;
-  
     const live = this.docs.get(d.uri) === d;
     if (live) {
       // Only the current version (and epoch) is published; older results still serve hovers meanwhile.

@@ -1,6 +1,6 @@
 // The model as text: the `devicePlanner/modelText` request, and lenses, hovers and go-to-producer on model text (views and `.onnxtxt` files).
 import type { CodeLens, Hover, Location, Position } from 'vscode-languageserver';
-import type { ModelTextSnapshot, PlanService, PlanSnapshot } from '../planService';
+import type { PlanService, PlanSnapshot } from '../planService';
 import { uriToPath } from '../planService';
 import { modelTextUri, parseModelTextUri, type ModelTextParams, type ModelTextResult } from '../protocol';
 import { modelTextCodeLenses } from './codeLens';
@@ -120,4 +120,3 @@ function lineAt(text: string, line: number): string {
   return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, '');
 }
 
-export type { ModelTextSnapshot };
