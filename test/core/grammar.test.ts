@@ -8,6 +8,7 @@ import * as vsctm from 'vscode-textmate';
 import { DEVICE_KEYWORDS, STRATEGIES, TOP_LEVEL_KEYWORDS } from '../../server/src/core/manifest/ast';
 import { onnxTypeName } from '../../server/src/core/onnx/dtypes';
 import { REPO_ROOT } from '../helpers/testData';
+import { SPEC_EXAMPLE } from './manifestExample';
 
 const GRAMMAR_FILES: Record<string, string> = {
   'source.device-manifest': 'syntaxes/device-manifest.tmLanguage.json',
@@ -74,44 +75,11 @@ async function onnxLine(line: string): Promise<Token[]> {
   return tokenize(await loadGrammar('source.onnxtxt'), line)[0]!;
 }
 
-// The example of SPEC section 2, verbatim.
-const SPEC_MANIFEST = `# An edge box: a CPU that runs everything, a GPU, and an FPGA with two engines.
-model "models/mobilenetv2-7.onnx"          # path relative to this file
-input "input" [1, 3, 224, 224]            # pin a graph input's shape ([] = scalar)
-dim batch = 1                             # bind a symbolic dimension everywhere
-
-device gpu0 : gpu {
-  memory 256 MiB
-  reserve 32 MiB                          # reserved memory (claim 2, 7)
-  supports Conv, Relu, Clip, Add, Gemm, GlobalAveragePool, Reshape, Flatten
-  strategy packed
-  align 256
-}
-
-device fpga0 : fpga {
-  memory 8 MiB
-  reserve 12.5%
-  unit conv_engine { supports Conv; fuse Relu, Clip }   # a computing unit
-  unit pool_engine x2 { supports MaxPool, AveragePool, GlobalAveragePool }
-  strategy reuse
-}
-
-device cpu0 : cpu {
-  memory 2 GiB
-  supports *                              # fallback: every operator
-  units 4
-}
-
-priority fpga0, gpu0, cpu0                # order in which devices are tried
-place "Conv_0", "Conv_3" on gpu0          # pin nodes by name
-place op Softmax on cpu0                  # pin every node of an op type
-min-subfunction 3                         # absorb islands shorter than 3 nodes
-`;
 
 test('manifest: the SPEC example, line by line', async () => {
-  const lines = tokenize(await loadGrammar('source.device-manifest'), SPEC_MANIFEST);
+  const lines = tokenize(await loadGrammar('source.device-manifest'), SPEC_EXAMPLE);
   const line = (start: string) => {
-    const i = SPEC_MANIFEST.split('\n').findIndex((l) => l.trimStart().startsWith(start));
+    const i = SPEC_EXAMPLE.split('\n').findIndex((l) => l.trimStart().startsWith(start));
     assert.ok(i >= 0, start);
     return lines[i]!;
   };

@@ -3,18 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyzeManifest, type Diagnostic } from '../../server/src/core/manifest';
 import { SPEC_EXAMPLE } from './manifestExample';
+import { mulberry32 as rng } from '../../server/src/core/memory/prng';
 
-/** A small seeded PRNG (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 

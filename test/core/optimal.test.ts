@@ -9,18 +9,8 @@ import type { MemoryPlan, MemoryProblem, Placement, TensorLifetime } from '../..
 import { loadModel } from '../../server/src/core/onnx/load';
 import { inferShapes } from '../../server/src/core/onnx/shapes/infer';
 import { type ModelPartition, partitionModel } from '../../server/src/core/partition/partitionModel';
+import { mulberry32 as prng } from '../../server/src/core/memory/prng';
 
-/** Seeded PRNG (mulberry32) so every run tests the same instances. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const alignUp = (bytes: number, align: number) => Math.ceil(bytes / Math.max(1, align)) * Math.max(1, align);
 /** A tensor nobody reads still occupies the step that writes it. */

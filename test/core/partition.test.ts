@@ -9,6 +9,7 @@ import { nodeDisplayNames } from '../../server/src/core/partition/graphIndex';
 import { partitionGraph } from '../../server/src/core/partition/partition';
 import { partitionModel, type ModelPartition } from '../../server/src/core/partition/partitionModel';
 import { orderPeak, scheduleForMemory, type ScheduleProblem } from '../../server/src/core/partition/schedule';
+import { mulberry32 as prng } from '../../server/src/core/memory/prng';
 
 // ---------- builders ----------
 
@@ -734,17 +735,6 @@ describe('schedule memory', () => {
 
 // ---------- property tests over random DAGs ----------
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS = ['Conv', 'Relu', 'Clip', 'Add', 'Softmax', 'MaxPool', 'Gemm', 'Identity', 'com.ms.Foo'];
 
