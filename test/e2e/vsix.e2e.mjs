@@ -187,7 +187,7 @@ try {
   const whole = page.locator('.editor-group-container', { has: page.locator('[role="tab"][aria-label^="edge.plan.json"]') }).locator('.view-lines');
   await poll('the whole plan', async () => {
     const t = (await whole.innerText()).replace(/\u00a0/g, ' ');
-    return t.includes('"name": "fpga0"') && t.includes('"name": "gpu0"') ? t : undefined;
+    return t.includes('"name": "fpga0"') ? t : undefined; // the first device: the whole plan (only visible lines render)
   });
   console.log('palette: model text and whole plan opened');
   await shot('6-palette');
@@ -224,24 +224,24 @@ function tabNames(page) {
 }
 
 async function quickOpen(page, name) {
-  await pick(page, 'Control+P', name, name); // a file row reads `edge.devicesws` (name, then folder)
+  await pick(page, 'Control+P', name, name);
   await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: TIMEOUT_MS });
 }
 
 async function runCommand(page, title) {
-  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await pick(page, 'F1', '>' + title, new RegExp(`^\\s*${escaped}(?![\\w ])`)); // not `… Editors in Group`
+  await pick(page, 'F1', '>' + title, title);
 }
 
-/** Opens the quick input with `key`, types `query`, and clicks the first row whose text matches `row`. */
-async function pick(page, key, query, rowText) {
+/** Opens the quick input with `key`, types `query`, and clicks the row labelled exactly `label`. */
+async function pick(page, key, query, label) {
   const widget = page.locator('.quick-input-widget');
   await widget.waitFor({ state: 'hidden', timeout: TIMEOUT_MS }).catch(() => undefined);
   await page.keyboard.press(key);
   const input = widget.locator('input');
   await input.waitFor({ timeout: TIMEOUT_MS });
   await input.fill(query);
-  const row = widget.locator('.monaco-list-row', { hasText: rowText }).first();
+  const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  const row = widget.locator('.monaco-list-row').filter({ has: page.locator('.label-name', { hasText: exact }) }).first();
   await row.waitFor({ timeout: TIMEOUT_MS });
   await row.click();
 }
