@@ -1,8 +1,8 @@
 // `memplan pack BUFFERS.csv`: plans a bare list of buffers (MiniMalloc's CSV) and prints the arena and every offset.
 import { formatBytes, formatTable } from './core/format';
 import { bufferOffsets, parseMinimallocCsv } from './core/memory/minimallocCsv';
-import { isStrategyName, planMemory } from './core/memory/strategies';
-import type { StrategyName } from './core/memory/types';
+import { planMemory } from './core/memory/strategies';
+import { parsePlanningArgs } from './planningArgs';
 
 const EXIT_OK = 0;
 const EXIT_INPUT_ERROR = 1;
@@ -13,41 +13,8 @@ export interface PackIO {
   stderr(text: string): void;
 }
 
-interface PackArgs {
-  file?: string;
-  json: boolean;
-  strategy: StrategyName;
-  timeLimitMs?: number;
-  errors: string[];
-}
-
-function parse(args: string[]): PackArgs {
-  const out: PackArgs = { json: false, strategy: 'packed', errors: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const value = () => (eq > 0 ? a.slice(eq + 1) : args[++i]);
-    if (flag === '--json') out.json = true;
-    else if (flag === '--strategy') {
-      const s = value();
-      if (s !== undefined && isStrategyName(s)) out.strategy = s;
-      else out.errors.push(`--strategy ${s === undefined ? 'needs a value' : `"${s}"`}: expected reuse, fastest, packed or optimal`);
-    } else if (flag === '--time-limit') {
-      const s = value();
-      const seconds = Number(s);
-      if (s === undefined || s.trim() === '' || !(seconds > 0) || !Number.isFinite(seconds)) out.errors.push(`--time-limit ${s === undefined ? 'needs a value' : `"${s}"`}: expected a positive number of seconds`);
-      else out.timeLimitMs = seconds * 1000;
-    } else if (flag.startsWith('--')) out.errors.push(`unknown option ${flag} (pack takes --strategy, --time-limit, --json)`);
-    else if (out.file === undefined) out.file = a;
-    else out.errors.push(`pack takes one buffer file, got another: ${a}`);
-  }
-  if (out.file === undefined) out.errors.push('pack expects a buffer file: memplan pack BUFFERS.csv');
-  return out;
-}
-
 export function runPack(args: string[], io: PackIO): number {
-  const p = parse(args);
+  const p = parsePlanningArgs(args, 'pack', 'buffer file', 'memplan pack BUFFERS.csv');
   if (p.errors.length) {
     for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
     return EXIT_INPUT_ERROR;
@@ -68,7 +35,7 @@ export function runPack(args: string[], io: PackIO): number {
     return EXIT_INPUT_ERROR;
   }
   const problem = p.timeLimitMs === undefined ? parsed.problem : { ...parsed.problem, timeLimitMs: p.timeLimitMs };
-  const plan = planMemory(problem, p.strategy);
+  const plan = planMemory(problem, p.strategy ?? 'packed');
   // An arena equal to the lower bound is minimal whatever the strategy; beyond it, only a search can prove it.
   const proven = plan.proven === true || plan.arenaBytes === plan.lowerBoundBytes;
   const rows = bufferOffsets(parsed.buffers, plan);

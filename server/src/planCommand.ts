@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { planManifest, type PlanOutcome } from './core/plan';
-import { isStrategyName } from './core/memory/strategies';
+import { parsePlanningArgs } from './planningArgs';
 import { formatBytes, formatTable } from './core/format';
 import { readModelFile } from './modelFiles';
 import type { CliIO } from './cli';
@@ -11,32 +11,8 @@ const EXIT_OK = 0;
 const EXIT_INPUT_ERROR = 1;
 const EXIT_OVERFLOW = 2;
 
-function parse(args: string[]): { file?: string; json: boolean; strategy?: string; timeLimit?: string; errors: string[] } {
-  const out: { file?: string; json: boolean; strategy?: string; timeLimit?: string; errors: string[] } = { json: false, errors: [] };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = () => inline ?? args[++i];
-    if (flag === '--json') out.json = true;
-    else if (flag === '--strategy') out.strategy = value();
-    else if (flag === '--time-limit') out.timeLimit = value();
-    else if (flag.startsWith('--')) out.errors.push(`unknown option ${flag} (plan takes --json, --strategy, --time-limit)`);
-    else if (out.file === undefined) out.file = a;
-    else out.errors.push(`plan takes one manifest, got another: ${a}`);
-  }
-  if (out.file === undefined) out.errors.push('plan expects a manifest: memplan plan FILE.devices');
-  return out;
-}
-
 export function runPlan(args: string[], io: CliIO): number {
-  const p = parse(args);
-  if (p.strategy !== undefined && !isStrategyName(p.strategy)) p.errors.push(`--strategy "${p.strategy}": expected reuse, fastest, packed or optimal`);
-  let timeLimitMs: number | undefined;
-  if (p.timeLimit !== undefined) {
-    const s = Number(p.timeLimit);
-    if (!(s > 0)) p.errors.push(`--time-limit "${p.timeLimit}": expected a positive number of seconds`);
-    else timeLimitMs = s * 1000;
-  }
+  const p = parsePlanningArgs(args, 'plan', 'manifest', 'memplan plan FILE.devices');
   if (p.errors.length) {
     for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
     return EXIT_INPUT_ERROR;
@@ -55,8 +31,8 @@ export function runPlan(args: string[], io: CliIO): number {
     manifestText: text,
     manifestDir: dirname(resolve(file)),
     loadModel: readModelFile,
-    strategy: p.strategy as never,
-    timeLimitMs,
+    strategy: p.strategy,
+    timeLimitMs: p.timeLimitMs,
   });
   for (const d of outcome.diagnostics) {
     if (d.severity === 'hint') continue;
