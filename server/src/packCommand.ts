@@ -2,7 +2,7 @@
 import { formatBytes, formatTable } from './core/format';
 import { bufferOffsets, parseMinimallocCsv } from './core/memory/minimallocCsv';
 import { planMemory } from './core/memory/strategies';
-import { parsePlanningArgs } from './planningArgs';
+import { argsAndInput, parsePlanningArgs } from './planningArgs';
 
 const EXIT_OK = 0;
 const EXIT_INPUT_ERROR = 1;
@@ -15,19 +15,9 @@ export interface PackIO {
 
 export function runPack(args: string[], io: PackIO): number {
   const p = parsePlanningArgs(args, 'pack', 'buffer file', 'memplan pack BUFFERS.csv');
-  if (p.errors.length) {
-    for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
-    return EXIT_INPUT_ERROR;
-  }
-  const file = p.file!;
-  let text: string;
-  try {
-    text = io.readFile(file);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    io.stderr(`${file}: error: cannot read the buffer file: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    return EXIT_INPUT_ERROR;
-  }
+  const input = argsAndInput(p, 'buffer file', io.readFile, io.stderr);
+  if (!input) return EXIT_INPUT_ERROR;
+  const { file, text } = input;
   // Alignment 1: the CSV's sizes are exact, and MiniMalloc's instances are multiples of 1 KiB anyway.
   const parsed = parseMinimallocCsv(text, 1);
   if (parsed.errors.length) {

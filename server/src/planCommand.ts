@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { planManifest, type PlanOutcome } from './core/plan';
-import { parsePlanningArgs } from './planningArgs';
+import { argsAndInput, parsePlanningArgs } from './planningArgs';
 import { formatBytes, formatTable } from './core/format';
 import { readModelFile } from './modelFiles';
 import type { CliIO } from './cli';
@@ -13,19 +13,9 @@ const EXIT_OVERFLOW = 2;
 
 export function runPlan(args: string[], io: CliIO): number {
   const p = parsePlanningArgs(args, 'plan', 'manifest', 'memplan plan FILE.devices');
-  if (p.errors.length) {
-    for (const e of p.errors) io.stderr(`memplan: error: ${e}`);
-    return EXIT_INPUT_ERROR;
-  }
-  const file = p.file!;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    io.stderr(`${file}: error: cannot read the manifest: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    return EXIT_INPUT_ERROR;
-  }
+  const input = argsAndInput(p, 'manifest', (f) => readFileSync(f, 'utf8'), io.stderr);
+  if (!input) return EXIT_INPUT_ERROR;
+  const { file, text } = input;
   const outcome = planManifest({
     manifestName: basename(file),
     manifestText: text,

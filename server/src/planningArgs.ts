@@ -35,3 +35,27 @@ export function parsePlanningArgs(args: string[], command: string, what: string,
   if (out.file === undefined) out.errors.push(`${command} expects a ${what}: ${usage}`);
   return out;
 }
+
+/**
+ * The arguments checked and the input file read, or undefined once every problem is on standard error
+ * (`memplan: error: …` for arguments, `FILE: error: cannot read the WHAT: …` for the file).
+ */
+export function argsAndInput(
+  p: PlanningArgs,
+  what: string,
+  read: (path: string) => string,
+  stderr: (text: string) => void,
+): { file: string; text: string } | undefined {
+  if (p.errors.length) {
+    for (const e of p.errors) stderr(`memplan: error: ${e}`);
+    return undefined;
+  }
+  const file = p.file!;
+  try {
+    return { file, text: read(file) };
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    stderr(`${file}: error: cannot read the ${what}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    return undefined;
+  }
+}
