@@ -151,9 +151,14 @@ async function measure(name, file, text, edit) {
 }
 
 const rows = [];
-// Edits that change the plan's inputs (a memory size), not just whitespace.
+// Edits that change the plan's inputs (a memory size), not just whitespace: the partition is reused.
 const edgeRun = await measure('edge.devices (paddleocr-det, 672 nodes)', 'edge.devices', edge, (t, v) => t.replace('memory 64 MiB', `memory ${64 + (v % 5)} MiB`));
 rows.push(edgeRun.row);
+// Edits of partition inputs (min-subfunction cycling through 7 values, more than the plan cache keeps):
+// every one re-partitions the model and re-plans every device.
+const repartition = await measure('edge.devices, min-subfunction edits (re-partition)', 'edge-ops.devices', edge, (t, v) =>
+  t.replace('min-subfunction 3', `min-subfunction ${2 + (v % 7)}`));
+rows.push(repartition.row);
 const chainRun = await measure(`chain.devices (generated, ${NODES} nodes)`, 'chain.devices', chain, (t, v) => t.replace('memory 256 MiB', `memory ${256 + (v % 5)} MiB`));
 rows.push(chainRun.row);
 
