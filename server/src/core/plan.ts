@@ -165,24 +165,30 @@ export function planManifest(req: PlanRequest): PlanOutcome {
 }
 
 /**
- * Shapes depend only on the model and the manifest's `input`/`dim` lines, not on the devices: while a user
- * edits devices, re-planning reuses them (the model object is the language server's cached one). Results
+ * A result computed from `owner` (a model, its shapes, a partition's problem) and a text key, kept while
+ * the owner lives and for the last `limit` keys: what re-planning after an edit can reuse. Cached results
  * are never mutated downstream.
  */
+function memo<O extends object, V>(cache: WeakMap<O, Map<string, V>>, owner: O, key: string, limit: number, compute: () => V): V {
+  let byKey = cache.get(owner);
+  if (!byKey) cache.set(owner, (byKey = new Map()));
+  let value = byKey.get(key);
+  if (value === undefined) {
+    value = compute();
+    if (byKey.size >= limit) byKey.delete(byKey.keys().next().value!);
+    byKey.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * Shapes depend only on the model and the manifest's `input`/`dim` lines, not on the devices: while a user
+ * edits devices, re-planning reuses them (the model object is the language server's cached one).
+ */
 const shapeCache = new WeakMap<Model, Map<string, ShapeResult>>();
-const SHAPE_CACHE_ENTRIES = 4;
 
 function cachedShapes(model: Model, inputs: Record<string, number[]>, dims: Record<string, number>): ShapeResult {
-  const key = JSON.stringify([inputs, dims]);
-  let byKey = shapeCache.get(model);
-  if (!byKey) shapeCache.set(model, (byKey = new Map()));
-  let shapes = byKey.get(key);
-  if (!shapes) {
-    shapes = inferShapes(model, { inputs, dims });
-    if (byKey.size >= SHAPE_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
-    byKey.set(key, shapes);
-  }
-  return shapes;
+  return memo(shapeCache, model, JSON.stringify([inputs, dims]), 4, () => inferShapes(model, { inputs, dims }));
 }
 
 /**
@@ -190,32 +196,18 @@ function cachedShapes(model: Model, inputs: Record<string, number[]>, dims: Reco
  * sizes or strategies: an edit of `memory`, `reserve` or `strategy` (the common what-if) reuses it.
  */
 const partitionCache = new WeakMap<ShapeResult, Map<string, ModelPartition>>();
-const PARTITION_CACHE_ENTRIES = 4;
 const NOT_PARTITION_INPUTS = new Set(['range', 'memoryBytes', 'reserveBytes', 'strategy']);
 
 function cachedPartition(model: Model, shapes: ShapeResult, config: DeviceConfig): ModelPartition {
   const key = JSON.stringify(config, (k, v) => (NOT_PARTITION_INPUTS.has(k) ? undefined : v));
-  let byKey = partitionCache.get(shapes);
-  if (!byKey) partitionCache.set(shapes, (byKey = new Map()));
-  let partition = byKey.get(key);
-  if (!partition) {
-    partition = partitionModel(model.graph, shapes, config);
-    if (byKey.size >= PARTITION_CACHE_ENTRIES) byKey.delete(byKey.keys().next().value!);
-    byKey.set(key, partition);
-  }
-  return partition;
+  return memo(partitionCache, shapes, key, 4, () => partitionModel(model.graph, shapes, config));
 }
 
 /** Memory plans of a cached partition's problems, by strategy and time limit (a plan is a pure function of them). */
 const memoryCache = new WeakMap<MemoryProblem, Map<string, MemoryPlan>>();
 
 function cachedMemoryPlan(base: MemoryProblem, problem: MemoryProblem, strategy: StrategyName): MemoryPlan {
-  const key = `${strategy}:${problem.timeLimitMs ?? ''}`;
-  let byKey = memoryCache.get(base);
-  if (!byKey) memoryCache.set(base, (byKey = new Map()));
-  let plan = byKey.get(key);
-  if (!plan) byKey.set(key, (plan = planMemory(problem, strategy)));
-  return plan;
+  return memo(memoryCache, base, `${strategy}:${problem.timeLimitMs ?? ''}`, 8, () => planMemory(problem, strategy));
 }
 
 function cancelled(outcome: PlanOutcome, finish: () => PlanOutcome): PlanOutcome {
