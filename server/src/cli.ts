@@ -6,6 +6,7 @@ import { printModel } from './core/onnx/textPrinter';
 import { numpyName } from './core/onnx/dtypes';
 import { formatBytes, formatShape, formatTable } from './core/format';
 import { isConstantNode, type Model } from './core/onnx/model';
+import { nodeDisplayNames } from './core/partition/graphIndex';
 import type { ShapeResult } from './core/onnx/shapes/types';
 import { runPack } from './packCommand';
 import { runPlan } from './planCommand';
@@ -154,14 +155,14 @@ export function inspectJson(path: string, model: Model, shapes: ShapeResult) {
       shape: t.shape === null ? null : t.shape.map((d) => (typeof d === 'number' ? d : null)),
       bytes: t.bytes,
     })),
-    nodes: model.graph.nodes.map((n, i) => ({ name: nodeName(n, i), op: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType, inputs: n.inputs, outputs: n.outputs })),
+    nodes: nodeDisplayNames(model.graph).map((name, i) => ({ name, ...nodeFields(model.graph.nodes[i]) })),
     diagnostics: shapes.diagnostics,
   };
 }
 
-/** A node's display name: its own, or `OpType_index` for unnamed nodes (stable across runs). */
-export function nodeName(n: { name: string; opType: string }, index: number): string {
-  return n.name || `${n.opType}_${index}`;
+/** A node as `inspect --json` lists it (its name comes from nodeDisplayNames, as in plans and hovers). */
+function nodeFields(n: Model['graph']['nodes'][number]) {
+  return { op: n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType, inputs: n.inputs, outputs: n.outputs };
 }
 
 function inspectText(path: string, model: Model, shapes: ShapeResult, all: boolean): string {
